@@ -1,0 +1,1 @@
+"""External grading: the grader queue, submission files and the XQueue-compatible interface."""

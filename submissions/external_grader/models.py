@@ -1,0 +1,201 @@
+"""
+Models of external grading: ``ExternalGraderDetail`` (a submission's place in a grader queue),
+``SubmissionFile`` (a file sent with it) and ``ScoreEventDelivery`` (the outbox of score events).
+
+They belong to the ``submissions`` app and its migrations (tables ``submissions_*``), as in
+edx-submissions 4.x.
+"""
+
+import functools
+import uuid
+
+from django.db import models
+from django.utils.timezone import now
+from django_fsm import FSMField, TransitionNotAllowed, transition
+
+from submissions.errors import InvalidTransitionError
+from submissions.external_grader.states import TRANSITIONS, VALID_TRANSITIONS, Status
+from submissions.external_grader.storage import get_storage, submission_file_path
+
+__all__ = ["ExternalGraderDetail", "SubmissionFile", "ScoreEventDelivery"]
+
+
+def _guarded(name):
+    """Make the method a django-fsm transition named in TRANSITIONS that raises our own error."""
+    sources, target = TRANSITIONS[name]
+
+    def decorate(func):
+        fsm_method = transition(field="status", source=list(sources), target=target)(func)
+
+        @functools.wraps(fsm_method)
+        def method(self, *args, **kwargs):
+            try:
+                return fsm_method(self, *args, **kwargs)
+            except TransitionNotAllowed as exc:
+                raise InvalidTransitionError(self.status, target) from exc
+
+        return method
+
+    return decorate
+
+
+class ExternalGraderDetailManager(models.Manager):
+    """Default manager. Queue reads and writes live in ``submissions.external_grader.queue``."""
+
+
+class ExternalGraderDetail(models.Model):
+    """
+    A submission waiting for, or graded by, an external grader.
+
+    ``status`` is a protected django-fsm field: only the transition methods change it, and only the
+    queue services call them, with the row locked. Every transition stamps ``status_time``.
+    """
+
+    Status = Status
+    VALID_TRANSITIONS = VALID_TRANSITIONS
+
+    submission = models.OneToOneField(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="external_grader_detail"
+    )
+    queue_name = models.CharField(max_length=128)
+    queue_key = models.CharField(max_length=128, null=True)
+    grader_file_name = models.CharField(max_length=128, default="")
+    points_possible = models.PositiveIntegerField(default=1)
+    status = FSMField(max_length=20, choices=Status.choices, default=Status.PENDING, protected=True)
+    pullkey = models.CharField(max_length=128, null=True, blank=True)
+    grader_reply = models.TextField(null=True, blank=True)
+    status_time = models.DateTimeField(default=now, db_index=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
+    num_failures = models.PositiveIntegerField(default=0)
+    # Added by this library (migration 0010); NULL-able so 4.x code can still drive the table.
+    num_attempts = models.PositiveIntegerField(null=True, blank=True, default=0)
+    grader_payload = models.TextField(null=True, blank=True)
+    student_info = models.TextField(null=True, blank=True)
+
+    objects = ExternalGraderDetailManager()
+
+    class Meta:
+        app_label = "submissions"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["queue_name", "status", "status_time"], name="submissions_queue_n_fbabd8_idx"),
+        ]
+
+    def __str__(self):
+        return f"ExternalGraderDetail({self.submission_id}, {self.queue_name}, {self.status})"
+
+    # -- transitions: each stamps status_time; the caller saves inside its transaction --
+
+    @_guarded("hand_out")
+    def hand_out(self):
+        """Give the row to a grader: a fresh pull key, the time, one more attempt."""
+        self.pullkey = uuid.uuid4().hex
+        self.num_attempts = (self.num_attempts or 0) + 1
+        self.status_time = now()
+
+    @_guarded("defer")
+    def defer(self):
+        """Recording the grade failed: wait for a back-off, then be handed out again."""
+        self.num_failures += 1
+        self.status_time = now()
+
+    @_guarded("retire")
+    def retire(self):
+        """Graded, or superseded by a newer attempt of the same student item."""
+        self.status_time = now()
+
+    @_guarded("fail")
+    def fail(self):
+        """Give up on the row (attempt cap reached, or an operator's decision)."""
+        self.num_failures += 1
+        self.status_time = now()
+
+    @_guarded("requeue")
+    def requeue(self):
+        """Operator requeue of a failed row: back to pending with its counters cleared."""
+        self.num_failures = 0
+        self.num_attempts = 0
+        self.pullkey = None
+        self.status_time = now()
+
+    # -- the edx-submissions 4.x interface --
+
+    def can_transition_to(self, new_status, current_status=None):
+        current = current_status if current_status is not None else self.status
+        return new_status in VALID_TRANSITIONS.get(current, [])
+
+    def update_status(self, new_status):
+        """
+        Move to ``new_status`` by the transition that leads there (4.x API).
+
+        Raises :class:`~submissions.errors.InvalidTransitionError` (a ``ValueError``) if no allowed
+        transition leads from the current state to ``new_status``.
+        """
+        for name, (sources, target) in TRANSITIONS.items():
+            if target == new_status and self.status in sources:
+                getattr(self, name)()
+                return
+        raise InvalidTransitionError(self.status, new_status)
+
+    @classmethod
+    def create_from_uuid(cls, submission_uuid, **kwargs):
+        from submissions.models import Submission
+
+        submission = Submission.objects.get(uuid=submission_uuid)
+        return cls.objects.create(submission=submission, **kwargs)
+
+
+class SubmissionFile(models.Model):
+    """A file sent with an external-grader submission, kept on the configured storage."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
+    external_grader = models.ForeignKey(
+        ExternalGraderDetail, on_delete=models.SET_NULL, related_name="files", null=True
+    )
+    file = models.FileField(upload_to=submission_file_path, max_length=512, storage=get_storage)
+    original_filename = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        app_label = "submissions"
+        indexes = [
+            models.Index(fields=["external_grader", "uuid"], name="submissions_externa_ff8089_idx"),
+        ]
+
+    def __str__(self):
+        return f"SubmissionFile({self.original_filename!r}, {self.uuid})"
+
+    @property
+    def xqueue_url(self):
+        """``/<queue_name>/<uuid>``, the legacy XQueue file reference."""
+        queue_name = self.external_grader.queue_name if self.external_grader_id else ""
+        return f"/{queue_name}/{self.uuid}"
+
+
+class ScoreEventDelivery(models.Model):
+    """
+    The outbox of score events: written in the transaction that records a grade (or a failure
+    notice), delivered after commit, and redelivered until it succeeds or runs out of attempts.
+    """
+
+    class Kind(models.TextChoices):
+        SCORE = "score", "Score"
+        FAILURE = "failure", "Failure notice"
+
+    external_grader = models.ForeignKey(
+        ExternalGraderDetail, on_delete=models.SET_NULL, related_name="score_events", null=True
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SCORE)
+    payload = models.TextField(help_text="JSON of the event's fields")
+    created_at = models.DateTimeField(default=now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=now, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        app_label = "submissions"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"ScoreEventDelivery({self.pk}, {self.kind}, delivered={self.delivered_at is not None})"

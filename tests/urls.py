@@ -1,0 +1,8 @@
+"""URLs of the test host project: the library mounted the way an LMS mounts it."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
