@@ -26,6 +26,14 @@ __all__ = [
     "FileProcessingError",
     "DuplicateTeamSubmissionsError",
     "InvalidTransitionError",
+    "UnknownQueueError",
+    "GraderReplyError",
+    "ExternalGraderNotFoundError",
+    "ExternalGraderBusyError",
+    "IncorrectPullKeyError",
+    "LateGraderReplyError",
+    "ExternalGraderRetiredError",
+    "GraderAuthorizationError",
 ]
 
 
@@ -145,6 +153,64 @@ class InvalidTransitionError(SubmissionError, ValueError):
 
     def __repr__(self):
         return f"{type(self).__name__}(source={self.source!r}, target={self.target!r})"
+
+
+# -- the external grader queue (submissions.external_grader.queue) --
+
+
+class UnknownQueueError(SubmissionNotFoundError):
+    """A queue name that is not registered (or, without a registry, that no grader row uses)."""
+
+    default_code = "unknown_queue"
+
+    def __init__(self, queue_name, msg=""):
+        self.queue_name = queue_name
+        super().__init__(msg or f"Queue '{queue_name}' not found")
+
+
+class GraderReplyError(SubmissionRequestError):
+    """A grader's reply (header or body) is malformed: nothing is written."""
+
+    default_code = "incorrect_reply_format"
+
+
+class ExternalGraderNotFoundError(SubmissionNotFoundError):
+    """No external-grader row for the submission id a grader named."""
+
+    default_code = "submission_does_not_exist"
+
+
+class ExternalGraderBusyError(SubmissionError):
+    """The row is locked by a concurrent request (reply being recorded): try again later."""
+
+    status_code = 409
+    default_code = "submission_busy"
+
+
+class IncorrectPullKeyError(SubmissionError):
+    """The reply's key is not the row's current pull key, or the row is not handed out."""
+
+    status_code = 409
+    default_code = "incorrect_key"
+
+
+class LateGraderReplyError(IncorrectPullKeyError):
+    """A reply with a key the row had before it was handed out again (or retired as superseded)."""
+
+    default_code = "late_reply"
+
+
+class ExternalGraderRetiredError(IncorrectPullKeyError):
+    """A reply for a row already graded, that is not an exact repeat of the accepted reply."""
+
+    default_code = "already_retired"
+
+
+class GraderAuthorizationError(SubmissionError):
+    """A grader account may not use this queue."""
+
+    status_code = 403
+    default_code = "grader_not_authorised"
 
 
 class DuplicateTeamSubmissionsError(Exception):

@@ -71,6 +71,8 @@ class ExternalGraderDetail(models.Model):
     num_attempts = models.PositiveIntegerField(null=True, blank=True, default=0)
     grader_payload = models.TextField(null=True, blank=True)
     student_info = models.TextField(null=True, blank=True)
+    # A regrade requested with only_if_higher: the returned grade is recorded only if not lower.
+    only_if_higher = models.BooleanField(null=True, blank=True, default=False)
 
     objects = ExternalGraderDetailManager()
 

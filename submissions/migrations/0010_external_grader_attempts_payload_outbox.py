@@ -27,6 +27,11 @@ class Migration(migrations.Migration):
             name="student_info",
             field=models.TextField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name="externalgraderdetail",
+            name="only_if_higher",
+            field=models.BooleanField(blank=True, default=False, null=True),
+        ),
         migrations.CreateModel(
             name="ScoreEventDelivery",
             fields=[
