@@ -1,0 +1,1 @@
+"""Admin of the external grader models (imported by ``submissions.admin``)."""
