@@ -68,10 +68,31 @@ DEFAULTS = {
     "TASK_STALL_TIMEOUT": 3600,
     # Learners processed per batch (and per progress report) by bulk tasks.
     "TASK_BATCH_SIZE": 100,
+    # How bulk tasks run: None (auto: the Tasks API when settings.TASKS is set, else inline), "inline",
+    # "tasks", or the import string of a runner class (submissions.instructor_v2.runners).
+    "TASK_RUNNER": None,
+    # Alias in settings.TASKS and queue name the Tasks-API runner enqueues bulk tasks on.
+    "TASK_BACKEND": "default",
+    "TASK_QUEUE": "default",
+    # Import string of a callable(submission, student_item, only_if_higher, requester) that re-evaluates a
+    # submission without an external grader row; None: such learners cannot be rescored.
+    "INSTRUCTOR_RESCORE_HOOK": None,
+    # Import string of a callable(user, course_key) -> anonymous student id; None: str(user.pk).
+    "INSTRUCTOR_ANONYMOUS_ID": None,
+    # Import string of a callable(course_key, usage_key) -> problem dict or None; None: derived from data.
+    "INSTRUCTOR_PROBLEM_INFO": None,
+    # Import string of a callable(course_key) -> GradingConfig dict or None (404); None: no policy.
+    "INSTRUCTOR_GRADING_POLICY": None,
 }
 
 #: Keys whose values are import strings, resolved by ``app_settings.import_from``.
-IMPORT_STRINGS = {"INSTRUCTOR_BACKEND"}
+IMPORT_STRINGS = {
+    "INSTRUCTOR_BACKEND",
+    "INSTRUCTOR_RESCORE_HOOK",
+    "INSTRUCTOR_ANONYMOUS_ID",
+    "INSTRUCTOR_PROBLEM_INFO",
+    "INSTRUCTOR_GRADING_POLICY",
+}
 
 #: Keys that existed once, with what to do instead (reported by a system check).
 REMOVED_SETTINGS = {}
