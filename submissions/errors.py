@@ -34,6 +34,11 @@ __all__ = [
     "LateGraderReplyError",
     "ExternalGraderRetiredError",
     "GraderAuthorizationError",
+    "InstructorParameterError",
+    "InstructorNotFoundError",
+    "InstructorPermissionError",
+    "NotRescorableError",
+    "TaskAlreadyRunningError",
 ]
 
 
@@ -211,6 +216,45 @@ class GraderAuthorizationError(SubmissionError):
 
     status_code = 403
     default_code = "grader_not_authorised"
+
+
+# -- the instructor grading API (submissions.instructor_v2); codes are those of its Error schema --
+
+
+class InstructorParameterError(SubmissionRequestError):
+    """An unparseable key, a missing or invalid parameter of an instructor API call."""
+
+    default_code = "INVALID_PARAMETER"
+
+
+class InstructorNotFoundError(SubmissionNotFoundError):
+    """Unknown course, problem, learner or task, or no learner state to act on."""
+
+    default_code = "RESOURCE_NOT_FOUND"
+
+
+class InstructorPermissionError(SubmissionError):
+    """The user may not do this in this course."""
+
+    status_code = 403
+    default_code = "PERMISSION_DENIED"
+
+
+class NotRescorableError(SubmissionRequestError):
+    """The component (e.g. a container), or this learner's answer, cannot be rescored."""
+
+    default_code = "NOT_RESCORABLE"
+
+
+class TaskAlreadyRunningError(SubmissionError):
+    """The same all-learner operation is already pending or running for this course and problem."""
+
+    status_code = 409
+    default_code = "TASK_ALREADY_RUNNING"
+
+    def __init__(self, task_id, msg=""):
+        self.task_id = task_id
+        super().__init__(msg or f"Task {task_id} is already running for this operation")
 
 
 class DuplicateTeamSubmissionsError(Exception):
