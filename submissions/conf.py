@@ -51,6 +51,9 @@ DEFAULTS = {
     ),
     # Redelivery of score events whose receivers failed (the outbox).
     "EVENT_MAX_DELIVERY_ATTEMPTS": 10,
+    # Event-bus topic (without EVENT_BUS_TOPIC_PREFIX) to which the outbox publishes score events,
+    # retrying failed publishes; None: no bus publish by the library. Needs the [openedx] extra.
+    "SCORE_EVENT_BUS_TOPIC": None,
     # -- the XQueue-compatible grader interface (submissions.external_grader.views) --
     # Group whose members may use the grader interface.
     "GRADER_GROUP": "xqueue",
