@@ -120,6 +120,22 @@ class ExternalGraderDetail(models.Model):
         self.pullkey = None
         self.status_time = now()
 
+    @_guarded("release")
+    def release(self):
+        """Operator release of a stuck hand-out: back to pending, the grader's key no longer valid."""
+        self.pullkey = None
+        self.status_time = now()
+
+    @_guarded("regrade")
+    def regrade(self, only_if_higher=False):
+        """Rescore: a finished row goes back to pending with fresh counters (ADR 0006)."""
+        self.pullkey = None
+        self.grader_reply = None
+        self.num_failures = 0
+        self.num_attempts = 0
+        self.only_if_higher = bool(only_if_higher)
+        self.status_time = now()
+
     # -- the edx-submissions 4.x interface --
 
     def can_transition_to(self, new_status, current_status=None):

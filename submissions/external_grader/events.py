@@ -1,0 +1,249 @@
+"""
+The score event of external grading, and its outbox.
+
+A recorded grade (or a failure notice) writes one :class:`~submissions.models.ScoreEventDelivery`
+row in the same transaction (:func:`record_score_event`). After that transaction commits, the row is
+delivered (:func:`deliver`) on three channels, each at most once per row once it succeeded:
+
+``signal``
+    our Django signal :data:`submissions.signals.external_grader_score_submitted` (always);
+``openedx``
+    ``openedx_events.learning.signals.EXTERNAL_GRADER_SCORE_SUBMITTED.send_event(score=...)``, when
+    openedx-events is installed (the ``[openedx]`` extra);
+``bus``
+    a publish to the openedx-events event bus topic ``SUBMISSIONS["SCORE_EVENT_BUS_TOPIC"]``, when set
+    (see :mod:`submissions.external_grader.bus`); unlike openedx-events' own bus handler, a failed
+    publish is seen and retried.
+
+A failed channel leaves the row undelivered with ``last_error`` and a back-off in
+``next_attempt_at``; :func:`deliver_pending_events` (command ``deliver_score_events``) retries it,
+skipping the channels that already succeeded. A rolled-back transaction leaves no row and sends
+nothing. See ADR 0005.
+"""
+
+import dataclasses
+import datetime
+import json
+import logging
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.timezone import now
+
+from submissions import signals
+from submissions.conf import app_settings
+from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
+
+__all__ = [
+    "ScoreEventData",
+    "CHANNELS",
+    "event_data_for",
+    "record_score_event",
+    "deliver",
+    "deliver_pending_events",
+    "openedx_events_available",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Delivery channels, in the order they are tried.
+CHANNELS = ("signal", "openedx", "bus")
+
+#: Seconds a delivery attempt owns its outbox row before another worker may try it again.
+CLAIM_LEASE_SECONDS = 300
+
+#: Longest wait between two redelivery attempts, in seconds.
+MAX_REDELIVERY_DELAY = 3600
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreEventData:
+    """The fields of openedx-events' ``ExternalGraderScoreData``, without depending on it."""
+
+    points_possible: int
+    points_earned: int
+    course_id: str
+    score_msg: str
+    submission_id: int
+    user_id: str
+    module_id: str
+    queue_key: str
+    queue_name: str
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+    def to_openedx(self):
+        """The openedx-events data object (needs the ``[openedx]`` extra)."""
+        from openedx_events.learning.data import ExternalGraderScoreData
+
+        return ExternalGraderScoreData(**self.as_dict())
+
+
+def openedx_events_available():
+    """Whether openedx-events (with the external grader event) can be imported."""
+    try:
+        from openedx_events.learning.signals import EXTERNAL_GRADER_SCORE_SUBMITTED  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def event_data_for(detail, points_earned, score_msg):
+    """Build the event of ``detail`` (its submission and student item loaded) with the given points."""
+    student_item = detail.submission.student_item
+    return ScoreEventData(
+        points_possible=int(detail.points_possible),
+        points_earned=int(points_earned),
+        course_id=str(student_item.course_id),
+        score_msg=str(score_msg),
+        submission_id=int(detail.submission_id),
+        user_id=str(student_item.student_id),
+        module_id=str(student_item.item_id),
+        queue_key=str(detail.queue_key or ""),
+        queue_name=str(detail.queue_name),
+    )
+
+
+def record_score_event(detail, points_earned, score_msg, kind=ScoreEventDelivery.Kind.SCORE):
+    """
+    Write the outbox row of one event, inside the caller's transaction, and deliver it on commit.
+
+    Must be called inside ``transaction.atomic()`` (the grading transaction): if it rolls back,
+    the row disappears and the on-commit delivery never runs.
+    """
+    data = event_data_for(detail, points_earned, score_msg)
+    delivery = ScoreEventDelivery.objects.create(
+        external_grader=detail,
+        kind=kind,
+        payload=json.dumps({"event": data.as_dict(), "done": []}, sort_keys=True),
+    )
+    delivery_id = delivery.pk
+    transaction.on_commit(lambda: deliver(delivery_id))
+    return delivery
+
+
+def _claim(delivery_id):
+    """Take the row for one attempt (compare-and-set), so two workers never deliver it at once."""
+    moment = now()
+    claimed = ScoreEventDelivery.objects.filter(
+        pk=delivery_id,
+        delivered_at__isnull=True,
+        next_attempt_at__lte=moment,
+        attempts__lt=max(app_settings.EVENT_MAX_DELIVERY_ATTEMPTS, 1),
+    ).update(attempts=F("attempts") + 1, next_attempt_at=moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS))
+    if not claimed:
+        return None
+    return ScoreEventDelivery.objects.filter(pk=delivery_id).first()
+
+
+def _send_signal(data):
+    responses = signals.external_grader_score_submitted.send_robust(sender=ExternalGraderDetail, score=data)
+    errors = [f"{getattr(receiver, '__qualname__', receiver)}: {exc!r}" for receiver, exc in responses if exc]
+    if errors:
+        raise _ChannelError("; ".join(errors))
+
+
+def _send_openedx(data):
+    from openedx_events.learning.signals import EXTERNAL_GRADER_SCORE_SUBMITTED
+
+    responses = EXTERNAL_GRADER_SCORE_SUBMITTED.send_event(score=data.to_openedx()) or []
+    errors = [
+        f"{getattr(receiver, '__qualname__', receiver)}: {response!r}"
+        for receiver, response in responses
+        if isinstance(response, Exception)
+    ]
+    if errors:
+        raise _ChannelError("; ".join(errors))
+
+
+def _send_bus(data):
+    from submissions.external_grader import bus
+
+    bus.publish_score(data)
+
+
+class _ChannelError(Exception):
+    """A channel's receivers reported errors (collected by ``send_robust``)."""
+
+
+def _channels_due():
+    """The channels configured now: the Django signal always, the others when available/configured."""
+    due = ["signal"]
+    if openedx_events_available():
+        due.append("openedx")
+        if app_settings.SCORE_EVENT_BUS_TOPIC:
+            due.append("bus")
+    return due
+
+
+_SENDERS = {"signal": _send_signal, "openedx": _send_openedx, "bus": _send_bus}
+
+
+def deliver(delivery_id):
+    """
+    Deliver one outbox row on every channel not yet done. Returns True when it is fully delivered.
+
+    Never raises for a receiver's or the bus's failure: the error is recorded on the row, with a
+    back-off before the next attempt. Safe to call concurrently (the row is claimed first).
+    """
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return False
+    payload = json.loads(delivery.payload)
+    data = ScoreEventData(**payload["event"])
+    done = list(payload.get("done", []))
+    errors = []
+    for channel in _channels_due():
+        if channel in done:
+            continue
+        try:
+            _SENDERS[channel](data)
+        except Exception as exc:  # a boundary: any receiver or bus error is recorded and retried
+            logger.warning(
+                "Score event %s (submission %s) failed on channel %s: %r",
+                delivery.pk,
+                data.submission_id,
+                channel,
+                exc,
+            )
+            errors.append(f"{channel}: {exc!r}")
+        else:
+            done.append(channel)
+    payload["done"] = done
+    moment = now()
+    if errors:
+        delay = min(max(app_settings.RETRY_BACKOFF, 1) * 2 ** max(delivery.attempts - 1, 0), MAX_REDELIVERY_DELAY)
+        ScoreEventDelivery.objects.filter(pk=delivery.pk).update(
+            payload=json.dumps(payload, sort_keys=True),
+            last_error="\n".join(errors)[:4000],
+            next_attempt_at=moment + datetime.timedelta(seconds=delay),
+        )
+        if delivery.attempts >= app_settings.EVENT_MAX_DELIVERY_ATTEMPTS:
+            logger.error("Score event %s: giving up after %s attempts", delivery.pk, delivery.attempts)
+        return False
+    ScoreEventDelivery.objects.filter(pk=delivery.pk).update(
+        payload=json.dumps(payload, sort_keys=True), delivered_at=moment, last_error=""
+    )
+    logger.info("Score event %s delivered (submission %s)", delivery.pk, data.submission_id)
+    return True
+
+
+def pending_deliveries():
+    """Outbox rows due for (re)delivery now."""
+    return ScoreEventDelivery.objects.filter(
+        Q(delivered_at__isnull=True)
+        & Q(next_attempt_at__lte=now())
+        & Q(attempts__lt=max(app_settings.EVENT_MAX_DELIVERY_ATTEMPTS, 1))
+    ).order_by("id")
+
+
+def deliver_pending_events(limit=500):
+    """Redeliver due outbox rows, oldest first. Returns ``(delivered, failed)`` counts."""
+    delivered = failed = 0
+    for delivery_id in list(pending_deliveries().values_list("pk", flat=True)[:limit]):
+        if deliver(delivery_id):
+            delivered += 1
+        else:
+            failed += 1
+    return delivered, failed

@@ -1,0 +1,244 @@
+"""
+Files sent with external-grader submissions: validate, store, list with signed URLs, delete.
+
+Files live on the storage of :func:`submissions.external_grader.storage.get_storage` under
+``<queue name, sanitised>/<random uuid>`` (the learner's file name is kept only in the database).
+Limits come from ``SUBMISSIONS["FILE_*"]`` and are checked before anything is stored.
+
+Graders receive absolute, expiring URLs (ADR 0007): a storage that signs its own URLs (django-storages
+S3 with ``querystring_auth``) gives a presigned URL; any other storage is served by the library's
+download view (:mod:`submissions.external_grader.file_views`) behind a ``django.core.signing`` token.
+"""
+
+import contextlib
+import dataclasses
+import fnmatch
+import logging
+
+from django.core import signing
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+
+from submissions.conf import app_settings
+from submissions.errors import FileProcessingError, InvalidFileTypeError, SubmissionRequestError
+from submissions.external_grader.models import SubmissionFile
+from submissions.external_grader.storage import get_storage
+
+__all__ = [
+    "PreparedFile",
+    "SubmissionFileManager",
+    "get_files_for_grader",
+    "file_token",
+    "read_file_token",
+    "delete_blobs",
+    "delete_blobs_on_commit",
+    "TOKEN_SALT",
+]
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "submissions.external_grader.file"
+_READ_CHUNK = 64 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedFile:
+    """A validated file, read into memory, not stored yet."""
+
+    name: str
+    content: bytes
+
+
+def _limit_error(limit, message):
+    return SubmissionRequestError(message, field_errors={"files": f"{message} (SUBMISSIONS[{limit!r}])"})
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name.strip():
+        raise SubmissionRequestError("A file name must be a non-empty string", field_errors={"files": "empty name"})
+    if len(name) > 255 or "/" in name or "\\" in name or "\x00" in name or name in {".", ".."}:
+        raise SubmissionRequestError(f"Invalid file name {name!r}", field_errors={"files": f"invalid name {name!r}"})
+    patterns = app_settings.FILE_ALLOWED_NAMES
+    if patterns is not None and not any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
+        raise _limit_error("FILE_ALLOWED_NAMES", f"File name {name!r} is not allowed")
+
+
+def _read_limited(name, obj, max_bytes):
+    """Read at most ``max_bytes + 1`` bytes of ``obj`` (bytes, File, UploadedFile, ``.file`` holder)."""
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return bytes(obj)
+    if not isinstance(obj, File) and not hasattr(obj, "read") and hasattr(obj, "file"):
+        obj = obj.file  # the LMS passes {filename: object with .file}
+    if not hasattr(obj, "read"):
+        raise InvalidFileTypeError(f"File {name!r} is a {type(obj).__name__}, not bytes or a file object")
+    try:
+        if hasattr(obj, "seek"):
+            with contextlib.suppress(OSError, ValueError):  # unseekable streams are read from where they are
+                obj.seek(0)
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = obj.read(min(_READ_CHUNK, max_bytes + 1 - size))
+            if not chunk:
+                break
+            if isinstance(chunk, str):
+                raise InvalidFileTypeError(f"File {name!r} is opened in text mode; binary content is needed")
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileProcessingError(f"Could not read file {name!r}: {exc}") from exc
+
+
+class SubmissionFileManager:
+    """Validates, stores, lists and deletes the files of one grader row (or of none yet)."""
+
+    def __init__(self, external_grader=None):
+        self.external_grader = external_grader
+
+    @staticmethod
+    def prepare(files):
+        """
+        Validate ``files`` (``{name: bytes | File | UploadedFile | object with .file}``) against the limits.
+
+        Returns a list of :class:`PreparedFile`; stores nothing. Raises ``SubmissionRequestError``
+        naming the limit, ``InvalidFileTypeError`` or ``FileProcessingError``.
+        """
+        if not files:
+            return []
+        if not isinstance(files, dict):
+            raise InvalidFileTypeError("files must be a dict of {file name: file}")
+        if len(files) > app_settings.FILE_MAX_COUNT:
+            raise _limit_error(
+                "FILE_MAX_COUNT", f"{len(files)} files given, at most {app_settings.FILE_MAX_COUNT} allowed"
+            )
+        max_bytes, max_total = app_settings.FILE_MAX_BYTES, app_settings.FILE_MAX_TOTAL_BYTES
+        prepared, total = [], 0
+        for name, obj in files.items():
+            _check_name(name)
+            content = _read_limited(name, obj, max_bytes)
+            if len(content) > max_bytes:
+                raise _limit_error("FILE_MAX_BYTES", f"File {name!r} is larger than {max_bytes} bytes")
+            total += len(content)
+            if total > max_total:
+                raise _limit_error("FILE_MAX_TOTAL_BYTES", f"Files are larger than {max_total} bytes in total")
+            prepared.append(PreparedFile(name=name, content=content))
+        return prepared
+
+    def store(self, prepared, stored_names=None):
+        """
+        Store prepared files for ``self.external_grader`` and create their rows.
+
+        ``stored_names`` (a list) receives every blob name as soon as it is written, so the caller
+        can delete the blobs if its transaction rolls back.
+        """
+        if self.external_grader is None:
+            raise ValueError("store() needs a manager bound to a grader row")
+        stored_names = [] if stored_names is None else stored_names
+        rows = []
+        for item in prepared:
+            row = SubmissionFile(external_grader=self.external_grader, original_filename=item.name)
+            try:
+                row.file.save(item.name, ContentFile(item.content), save=False)
+            except OSError as exc:
+                raise FileProcessingError(f"Could not store file {item.name!r}: {exc}") from exc
+            stored_names.append(row.file.name)
+            row.save()
+            rows.append(row)
+        return rows
+
+    def add(self, files):
+        """Validate and store ``files`` for the bound grader row; blobs are removed if this fails."""
+        prepared = self.prepare(files)
+        stored = []
+        try:
+            with transaction.atomic():
+                return self.store(prepared, stored)
+        except BaseException:
+            delete_blobs(stored)
+            raise
+
+    def files(self):
+        return SubmissionFile.objects.filter(external_grader=self.external_grader).order_by("id")
+
+    def urls(self, base_url=None):
+        return get_files_for_grader(self.external_grader, base_url=base_url)
+
+    def delete_all(self):
+        """Delete the rows now and their blobs after commit. Returns the number of files."""
+        rows = list(self.files())
+        names = [row.file.name for row in rows if row.file.name]
+        SubmissionFile.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        delete_blobs_on_commit(names)
+        return len(rows)
+
+
+def file_token(submission_file):
+    """A signed, timestamped token naming one file row (checked by the download view)."""
+    return signing.dumps({"id": submission_file.pk, "uuid": str(submission_file.uuid)}, salt=TOKEN_SALT)
+
+
+def read_file_token(token):
+    """
+    The ``(id, uuid)`` a token names. Raises ``signing.SignatureExpired`` (older than
+    ``FILE_URL_MAX_AGE``) or ``signing.BadSignature``.
+    """
+    data = signing.loads(token, salt=TOKEN_SALT, max_age=app_settings.FILE_URL_MAX_AGE)
+    if not isinstance(data, dict) or "id" not in data or "uuid" not in data:
+        raise signing.BadSignature("Malformed token")
+    return data["id"], data["uuid"]
+
+
+def _storage_signs_urls(storage):
+    """django-storages S3 (and compatible) storages that presign their URLs."""
+    return bool(getattr(storage, "querystring_auth", False)) and hasattr(storage, "bucket_name")
+
+
+def _library_url(token, base_url):
+    try:
+        path = reverse("xqueue:xqueue-file", kwargs={"token": token})
+    except NoReverseMatch:
+        logger.error("The xqueue-file URL is not installed; file URLs cannot be built")
+        raise
+    base = base_url or app_settings.PUBLIC_BASE_URL
+    if not base:
+        logger.warning("No base URL for file links: set SUBMISSIONS['PUBLIC_BASE_URL']")
+        return path
+    if hasattr(base, "build_absolute_uri"):  # a request
+        return base.build_absolute_uri(path)
+    return str(base).rstrip("/") + path
+
+
+def get_files_for_grader(external_grader, base_url=None):
+    """
+    ``{original filename: absolute URL}`` of a grader row's files, in one query.
+
+    ``base_url`` is a URL prefix (``"https://lms.example.com"``) or a request; default
+    ``SUBMISSIONS["PUBLIC_BASE_URL"]``. URLs expire after ``FILE_URL_MAX_AGE`` seconds.
+    """
+    rows = SubmissionFile.objects.filter(external_grader=external_grader).order_by("id")
+    storage = get_storage()
+    result = {}
+    for row in rows:
+        if _storage_signs_urls(storage):
+            result[row.original_filename] = storage.url(row.file.name, expire=app_settings.FILE_URL_MAX_AGE)
+        else:
+            result[row.original_filename] = _library_url(file_token(row), base_url)
+    return result
+
+
+def delete_blobs(names):
+    """Delete stored blobs now, logging (not raising) storage errors."""
+    storage = get_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception as exc:  # a boundary: a blob we cannot delete is logged, found by purge_files
+            logger.warning("Could not delete submission file blob %s: %r", name, exc)
+
+
+def delete_blobs_on_commit(names):
+    """Delete blobs once the current transaction commits (at once outside a transaction)."""
+    names = [name for name in names if name]
+    if names:
+        transaction.on_commit(lambda: delete_blobs(names))

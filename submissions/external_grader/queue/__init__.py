@@ -1,0 +1,37 @@
+"""
+The grader queue: the only code that changes the state of external-grader rows.
+
+Every service owns its transaction and moves rows only through the transitions of
+:mod:`submissions.external_grader.states`, with the rows locked. Semantics: ``docs/external_grader.rst``.
+"""
+
+from submissions.external_grader.queue.create import cancel_unfinished, create_external_grader_detail
+from submissions.external_grader.queue.operations import fail, regrade, requeue_failed, requeue_stale, retire
+from submissions.external_grader.queue.pull import is_known_queue, known_queues, pull, queue_length, queue_stats
+from submissions.external_grader.queue.results import (
+    GraderReply,
+    PutResultOutcome,
+    parse_reply,
+    put_result,
+    scaled_points,
+)
+
+__all__ = [
+    "create_external_grader_detail",
+    "cancel_unfinished",
+    "pull",
+    "put_result",
+    "PutResultOutcome",
+    "GraderReply",
+    "parse_reply",
+    "scaled_points",
+    "queue_length",
+    "is_known_queue",
+    "known_queues",
+    "queue_stats",
+    "requeue_stale",
+    "requeue_failed",
+    "retire",
+    "fail",
+    "regrade",
+]

@@ -1,0 +1,166 @@
+"""Operator and instructor operations on grader rows: requeue, release, retire, fail, regrade."""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.timezone import now
+
+from submissions.conf import app_settings
+from submissions.errors import ExternalGraderNotFoundError, SubmissionNotFoundError, SubmissionRequestError
+from submissions.external_grader.models import ExternalGraderDetail
+from submissions.external_grader.queue._common import at_attempt_cap, db_alias, fail_row, lock_of_self
+from submissions.external_grader.states import UNFINISHED, Status
+
+__all__ = ["requeue_stale", "requeue_failed", "retire", "fail", "regrade"]
+
+logger = logging.getLogger("submissions.external_grader.queue")
+
+_BATCH = 500
+
+
+def _locked(filter_q, limit=None):
+    rows = ExternalGraderDetail.objects.select_for_update(**lock_of_self()).filter(filter_q).order_by("pk")
+    return list(rows[:limit] if limit else rows)
+
+
+def requeue_stale(older_than=None, queue_name=None, limit=None):
+    """
+    Release ``pulled`` rows whose grader has been silent for ``older_than`` seconds (default: the
+    processing delay) back to ``pending``, clearing their key; rows at the attempt cap fail with the
+    notice instead. Returns ``{"released": n, "failed": m}``.
+
+    ``pull`` already re-serves stale rows by itself; this is for operators who want them out of
+    ``pulled`` at once (e.g. after a grader outage).
+    """
+    seconds = app_settings.processing_delay_seconds if older_than is None else older_than
+    cut = now() - datetime.timedelta(seconds=seconds)
+    condition = Q(status=Status.PULLED, status_time__lte=cut)
+    if queue_name:
+        condition &= Q(queue_name=queue_name)
+    released = failed = 0
+    with transaction.atomic(using=db_alias()):
+        for row in _locked(condition, limit):
+            if at_attempt_cap(row):
+                fail_row(row, "stale at the attempt cap")
+                failed += 1
+            else:
+                row.release()
+                row.save(update_fields=["status", "pullkey", "status_time"])
+                released += 1
+    logger.info("requeue_stale: %d released, %d failed", released, failed)
+    return {"released": released, "failed": failed}
+
+
+def requeue_failed(ids=None, queue_name=None, limit=None):
+    """
+    Move ``failed`` rows (all, or the grader row ids given, or one queue's) back to ``pending`` with
+    their counters reset. Returns the number of rows requeued.
+    """
+    condition = Q(status=Status.FAILED)
+    if ids is not None:
+        condition &= Q(pk__in=list(ids))
+    if queue_name:
+        condition &= Q(queue_name=queue_name)
+    with transaction.atomic(using=db_alias()):
+        rows = _locked(condition, limit)
+        for row in rows:
+            row.requeue()
+            row.save(update_fields=["status", "num_failures", "num_attempts", "pullkey", "status_time"])
+    logger.info("requeue_failed: %d rows back to pending", len(rows))
+    return len(rows)
+
+
+def _selection(ids, queue_name, older_than, statuses):
+    condition = Q(status__in=list(statuses))
+    if ids is not None:
+        condition &= Q(pk__in=list(ids))
+    if queue_name:
+        condition &= Q(queue_name=queue_name)
+    if older_than is not None:
+        condition &= Q(created_at__lte=now() - datetime.timedelta(seconds=older_than))
+    return condition
+
+
+def retire(ids=None, queue_name=None, older_than=None, notice=True, limit=None):
+    """
+    Retire unfinished rows (by grader row ids, queue, and/or created more than ``older_than``
+    seconds ago). With ``notice`` (and ``FAILURE_NOTICE``) each learner gets the "could not be
+    graded" event. At least one filter is required. Returns the number of rows retired.
+    """
+    if ids is None and not queue_name and older_than is None:
+        raise SubmissionRequestError("retire() needs ids, a queue name or an age", field_errors={"ids": "missing"})
+    from submissions.external_grader.events import record_score_event
+    from submissions.external_grader.queue._common import ensure_related, failure_message
+    from submissions.models import ScoreEventDelivery
+
+    count = 0
+    with transaction.atomic(using=db_alias()):
+        for row in _locked(_selection(ids, queue_name, older_than, UNFINISHED), limit):
+            row.retire()
+            row.save(update_fields=["status", "status_time"])
+            if notice and app_settings.FAILURE_NOTICE:
+                ensure_related(row)
+                record_score_event(row, 0, failure_message(), kind=ScoreEventDelivery.Kind.FAILURE)
+            count += 1
+    logger.info("retire: %d rows retired (notice=%s)", count, notice)
+    return count
+
+
+def fail(detail_id, reason="failed by an operator", notice=True):
+    """
+    Fail one unfinished grader row (by its id) with the failure notice and the
+    ``external_grader_failed`` signal. Raises ``ExternalGraderNotFoundError`` and
+    ``InvalidTransitionError`` (a finished row).
+    """
+    with transaction.atomic(using=db_alias()):
+        row = ExternalGraderDetail.objects.select_for_update(**lock_of_self()).filter(pk=detail_id).first()
+        if row is None:
+            raise ExternalGraderNotFoundError(f"No grader row {detail_id}")
+        fail_row(row, reason, notice=notice)
+    return row
+
+
+def regrade(submission_uuid, *, only_if_higher=False):
+    """
+    Send a submission to its grader again (the instructor API's rescore).
+
+    A finished row (``retired`` or ``failed``) goes back to ``pending`` by the ``regrade`` transition
+    with fresh counters and no key (ADR 0006); an unfinished row stays in line, only its
+    ``only_if_higher`` flag is updated. With ``only_if_higher`` the new grade is recorded only if it
+    is not lower than the item's highest score. Raises ``SubmissionNotFoundError`` (unknown uuid)
+    and ``ExternalGraderNotFoundError`` (no grader row).
+    """
+    from submissions.models import Submission
+
+    try:
+        submission = Submission._objects.filter(uuid=submission_uuid).values_list("pk", flat=True).first()
+    except (ValueError, TypeError) as exc:
+        raise SubmissionRequestError(f"Invalid submission uuid {submission_uuid!r}") from exc
+    except Exception as exc:  # ValidationError of a malformed uuid
+        raise SubmissionRequestError(f"Invalid submission uuid {submission_uuid!r}") from exc
+    if submission is None:
+        raise SubmissionNotFoundError(f"No submission matching uuid {submission_uuid}")
+    with transaction.atomic(using=db_alias()):
+        row = ExternalGraderDetail.objects.select_for_update(**lock_of_self()).filter(submission_id=submission).first()
+        if row is None:
+            raise ExternalGraderNotFoundError(f"Submission {submission_uuid} has no grader row")
+        if row.status in (Status.RETIRED, Status.FAILED):
+            row.regrade(only_if_higher=only_if_higher)
+            row.save(
+                update_fields=[
+                    "status",
+                    "pullkey",
+                    "grader_reply",
+                    "num_failures",
+                    "num_attempts",
+                    "only_if_higher",
+                    "status_time",
+                ]
+            )
+        else:
+            row.only_if_higher = bool(only_if_higher)
+            row.save(update_fields=["only_if_higher"])
+    logger.info("Regrade of submission %s queued (only_if_higher=%s)", row.submission_id, only_if_higher)
+    return row

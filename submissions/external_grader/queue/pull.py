@@ -1,0 +1,165 @@
+"""Reading the queue: ``pull`` (hand one row to a grader), ``queue_length``, ``queue_stats``."""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Count, Min
+from django.utils.timezone import now
+
+from submissions.conf import app_settings
+from submissions.errors import GraderAuthorizationError, UnknownQueueError
+from submissions.external_grader.models import ExternalGraderDetail
+from submissions.external_grader.queue._common import (
+    CANDIDATES_PER_STATE,
+    at_attempt_cap,
+    db_alias,
+    eligible_q,
+    ensure_related,
+    fail_row,
+    features,
+    lock_of_self,
+)
+from submissions.external_grader.states import Status
+
+__all__ = ["pull", "queue_length", "is_known_queue", "known_queues", "queue_stats"]
+
+logger = logging.getLogger("submissions.external_grader.queue")
+
+#: Upper bound of rounds in one pull (rows taken by concurrent pullers, rows failed at the cap).
+_MAX_ROUNDS = 50
+
+
+def is_known_queue(queue_name):
+    """Whether ``queue_name`` is in the ``QUEUES`` registry (or, without one, has any grader row)."""
+    if not queue_name or not isinstance(queue_name, str):
+        return False
+    registry = app_settings.QUEUES
+    if registry is not None:
+        return queue_name in registry
+    return ExternalGraderDetail.objects.filter(queue_name=queue_name).exists()
+
+
+def known_queues():
+    """The registry, or every queue name that has a grader row."""
+    registry = app_settings.QUEUES
+    if registry is not None:
+        return sorted(registry)
+    return sorted(ExternalGraderDetail.objects.values_list("queue_name", flat=True).distinct())
+
+
+def _check_grader(queue_name, grader):
+    if grader is None:
+        return
+    allowed = (app_settings.GRADER_QUEUES or {}).get(getattr(grader, "username", None))
+    if allowed is not None and queue_name not in allowed:
+        raise GraderAuthorizationError(f"Grader may not use queue '{queue_name}'")
+
+
+def _candidate_ids(queue_name, moment):
+    """
+    Ids of up to ``CANDIDATES_PER_STATE`` eligible rows per state, each read in the order of the
+    ``(queue_name, status, status_time)`` index (one UNION query where the backend allows it).
+    """
+    delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
+    backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
+    base = ExternalGraderDetail.objects.filter(queue_name=queue_name).order_by()
+    parts = [
+        base.filter(status=Status.PENDING),
+        base.filter(status=Status.RETRY, status_time__lte=backoff_cut),
+        base.filter(status=Status.PULLED, status_time__lte=delay_cut),
+    ]
+    parts = [part.order_by("status_time").values_list("pk", flat=True)[:CANDIDATES_PER_STATE] for part in parts]
+    if features().supports_slicing_ordering_in_compound:
+        return list(parts[0].union(parts[1], parts[2], all=True))
+    ids = []
+    for part in parts:
+        ids.extend(part)
+    return ids
+
+
+def pull(queue_name, grader=None):
+    """
+    Hand the oldest eligible row of ``queue_name`` to a grader, or return None when there is none.
+
+    Eligible: ``pending``; ``retry`` whose back-off has elapsed; ``pulled`` older than the
+    processing delay. The row is locked with ``SELECT ... FOR UPDATE SKIP LOCKED``, gets a new pull
+    key, ``status_time = now`` and one more attempt. A row that used all its attempts fails (with
+    the failure notice) instead, and the next row is tried. The returned row has ``submission`` and
+    ``submission.student_item`` loaded.
+
+    Raises ``UnknownQueueError`` and, when ``grader`` is restricted by ``GRADER_QUEUES``,
+    ``GraderAuthorizationError``.
+    """
+    if not queue_name or not isinstance(queue_name, str):
+        raise UnknownQueueError(queue_name or "")
+    registry = app_settings.QUEUES
+    if registry is not None and queue_name not in registry:
+        raise UnknownQueueError(queue_name)
+    _check_grader(queue_name, grader)
+    join = bool(lock_of_self()) or not features().has_select_for_update
+    previous = None
+    for _ in range(_MAX_ROUNDS):
+        moment = now()
+        candidates = _candidate_ids(queue_name, moment)
+        if not candidates or sorted(candidates) == previous:
+            break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
+        previous = sorted(candidates)
+        with transaction.atomic(using=db_alias()):
+            locked = (
+                ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self())
+                .filter(pk__in=candidates)
+                .filter(eligible_q(moment))
+                .order_by("created_at", "pk")
+            )
+            if join:
+                locked = locked.select_related("submission__student_item")
+            row = locked.first()
+            if row is None:
+                continue  # every candidate was taken meanwhile: look again
+            if at_attempt_cap(row):
+                fail_row(row, f"no reply after {row.num_attempts} hand-outs")
+                continue
+            row.hand_out()
+            row.save(update_fields=["status", "pullkey", "num_attempts", "status_time"])
+            ensure_related(row)
+        logger.info(
+            "Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts
+        )
+        return row
+    if registry is None and not is_known_queue(queue_name):
+        raise UnknownQueueError(queue_name)
+    return None
+
+
+def queue_length(queue_name):
+    """Number of rows of ``queue_name`` a grader could pull now. Raises ``UnknownQueueError``."""
+    if not is_known_queue(queue_name):
+        raise UnknownQueueError(queue_name or "")
+    return ExternalGraderDetail.objects.filter(queue_name=queue_name).filter(eligible_q(now())).count()
+
+
+def queue_stats(queue_name=None):
+    """
+    Per queue: ``{"states": {status: {"count", "oldest", "oldest_age"}}, "eligible": int}``, where
+    ``oldest`` is the oldest ``status_time`` of that state and ``oldest_age`` its age in seconds.
+    """
+    moment = now()
+    rows = ExternalGraderDetail.objects.order_by()
+    if queue_name:
+        rows = rows.filter(queue_name=queue_name)
+    grouped = rows.values("queue_name", "status").annotate(count=Count("pk"), oldest=Min("status_time"))
+    stats = {}
+    for entry in grouped:
+        queue = stats.setdefault(entry["queue_name"], {"states": {}, "eligible": 0})
+        queue["states"][entry["status"]] = {
+            "count": entry["count"],
+            "oldest": entry["oldest"],
+            "oldest_age": (moment - entry["oldest"]).total_seconds() if entry["oldest"] else None,
+        }
+    eligible = rows.filter(eligible_q(moment)).values("queue_name").annotate(count=Count("pk"))
+    for entry in eligible:
+        stats[entry["queue_name"]]["eligible"] = entry["count"]
+    for name in app_settings.QUEUES or ():
+        stats.setdefault(name, {"states": {}, "eligible": 0})
+    return dict(sorted(stats.items()))

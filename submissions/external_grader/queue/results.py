@@ -1,0 +1,220 @@
+"""Recording a grader's reply: ``put_result``."""
+
+import dataclasses
+import decimal
+import hmac
+import json
+import logging
+import math
+
+from django.db import DatabaseError, OperationalError, transaction
+
+from submissions.errors import (
+    ExternalGraderBusyError,
+    ExternalGraderNotFoundError,
+    ExternalGraderRetiredError,
+    GraderReplyError,
+    IncorrectPullKeyError,
+    LateGraderReplyError,
+    SubmissionInternalError,
+)
+from submissions.external_grader.models import ExternalGraderDetail
+from submissions.external_grader.queue import _core
+from submissions.external_grader.queue._common import at_attempt_cap, db_alias, ensure_related, fail_row, lock_of_self
+from submissions.external_grader.states import Status
+
+__all__ = ["PutResultOutcome", "GraderReply", "parse_reply", "scaled_points", "put_result"]
+
+logger = logging.getLogger("submissions.external_grader.queue")
+
+
+@dataclasses.dataclass(frozen=True)
+class GraderReply:
+    """A validated reply: ``raw`` is the exact text stored and sent as ``score_msg``."""
+
+    raw: str
+    correct: object
+    score: float
+    msg: object
+
+
+@dataclasses.dataclass(frozen=True)
+class PutResultOutcome:
+    """What ``put_result`` did."""
+
+    submission_id: int
+    duplicate: bool
+    points_earned: int
+    points_possible: int
+    #: False when nothing was written: a duplicate, or a lower score on an ``only_if_higher`` row.
+    score_recorded: bool = True
+
+
+def parse_reply(reply):
+    """
+    Validate a grader reply: the raw ``xqueue_body`` text (str or bytes), or an already decoded
+    dict (stored as its JSON). It must be a JSON object with ``correct``, ``msg`` and a numeric
+    ``score`` in 0..1. Raises ``GraderReplyError``.
+    """
+    if isinstance(reply, (bytes, bytearray)):
+        try:
+            reply = reply.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": "not UTF-8"}) from exc
+    if isinstance(reply, dict):
+        raw, body = json.dumps(reply), reply
+    elif isinstance(reply, str):
+        raw = reply
+        try:
+            body = json.loads(reply)
+        except ValueError as exc:
+            raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": "not JSON"}) from exc
+    else:
+        raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": "not text"})
+    if not isinstance(body, dict):
+        raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": "not a JSON object"})
+    missing = [key for key in ("correct", "score", "msg") if key not in body]
+    if missing:
+        raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": f"missing {', '.join(missing)}"})
+    score = body["score"]
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise GraderReplyError("Incorrect reply format", field_errors={"score": "not a number"})
+    if not 0 <= score <= 1:
+        raise GraderReplyError("Incorrect reply format", field_errors={"score": "outside 0..1"})
+    return GraderReply(raw=raw, correct=body["correct"], score=score, msg=body["msg"])
+
+
+def scaled_points(score, points_possible):
+    """``round_half_up(score * points_possible)`` as an int (decimal arithmetic, no float ties)."""
+    product = decimal.Decimal(repr(float(score))) * int(points_possible)
+    return int(product.quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+
+
+def _lock_row(submission_id):
+    try:
+        submission_id = int(submission_id)
+    except (TypeError, ValueError) as exc:
+        raise GraderReplyError("Incorrect reply format", field_errors={"submission_id": "not an integer"}) from exc
+    try:
+        return (
+            ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
+            .filter(submission_id=submission_id)
+            .first()
+        )
+    except OperationalError as exc:
+        if _is_lock_conflict(exc):
+            raise ExternalGraderBusyError("Submission is currently being processed") from exc
+        raise
+
+
+def _is_lock_conflict(exc):
+    """A NOWAIT lock refusal: PostgreSQL 55P03, MySQL 3572, MariaDB 1205 (lock wait timeout)."""
+    cause = exc.__cause__
+    if getattr(cause, "pgcode", None) == "55P03" or getattr(getattr(cause, "diag", None), "sqlstate", None) == "55P03":
+        return True
+    code = exc.args[0] if exc.args else None
+    return code in (1205, 3572) or "lock" in str(exc).lower()
+
+
+def _check_key(row, pull_key, reply):
+    """Raise the typed error for a reply the row cannot accept; True for an exact duplicate."""
+    key_matches = bool(pull_key) and bool(row.pullkey) and hmac.compare_digest(str(row.pullkey), str(pull_key))
+    if row.status == Status.RETIRED:
+        if row.grader_reply is None:
+            raise LateGraderReplyError("Incorrect key for submission")  # superseded or cancelled, never graded
+        if key_matches and row.grader_reply == reply.raw:
+            return True
+        if key_matches:
+            raise ExternalGraderRetiredError("Incorrect key for submission")
+        raise LateGraderReplyError("Incorrect key for submission")
+    if row.status != Status.PULLED:
+        raise IncorrectPullKeyError("Incorrect key for submission")
+    if not key_matches:
+        if (row.num_attempts or 0) > 1:
+            raise LateGraderReplyError("Incorrect key for submission")
+        raise IncorrectPullKeyError("Incorrect key for submission")
+    return False
+
+
+def _is_lower_than_recorded(row, points_earned):
+    """For ``only_if_higher`` rows: whether the item's highest visible score beats this one."""
+    from submissions.models import ScoreSummary
+
+    summary = (
+        ScoreSummary.objects.select_related("highest").filter(student_item_id=row.submission.student_item_id).first()
+    )
+    if summary is None or summary.highest.is_hidden() or not row.points_possible:
+        return False
+    return summary.highest.to_float() > points_earned / row.points_possible
+
+
+def _record(row, reply, points_earned):
+    """Write the score, the reply, the retirement and the outbox row. Returns whether a score was written."""
+    from submissions.external_grader.events import record_score_event
+
+    ensure_related(row)
+    recorded = not (row.only_if_higher and _is_lower_than_recorded(row, points_earned))
+    if recorded:
+        _core.set_score(str(row.submission.uuid), points_earned, row.points_possible)
+    row.grader_reply = reply.raw
+    row.retire()
+    row.save(update_fields=["status", "grader_reply", "status_time"])
+    if recorded:
+        record_score_event(row, points_earned, reply.raw)
+    return recorded
+
+
+def put_result(submission_id, pull_key, reply):
+    """
+    Record a grader's reply for the row of ``submission_id`` handed out with ``pull_key``.
+
+    ``reply`` is the raw ``xqueue_body`` text (what is stored and sent as ``score_msg``) or a
+    decoded dict. On acceptance, in one transaction: ``points_earned = round_half_up(score ×
+    points_possible)``, ``submissions.api.set_score`` (skipped for a lower score on an
+    ``only_if_higher`` row), the raw reply stored, the row retired, the score event written to the
+    outbox and delivered after commit.
+
+    Raises ``GraderReplyError`` (malformed), ``ExternalGraderNotFoundError``,
+    ``ExternalGraderBusyError`` (row locked), ``IncorrectPullKeyError`` and its subclasses
+    ``LateGraderReplyError`` / ``ExternalGraderRetiredError`` (nothing written), and
+    ``SubmissionInternalError`` when recording failed: the row then counts a failure and waits in
+    ``retry`` (or fails with the notice at the attempt cap). An exact repeat of the accepted reply
+    returns ``duplicate=True`` and writes nothing.
+    """
+    parsed = parse_reply(reply)
+    if not pull_key or not isinstance(pull_key, str):
+        raise GraderReplyError("Incorrect reply format", field_errors={"submission_key": "missing"})
+    failure = None
+    with transaction.atomic(using=db_alias()):
+        row = _lock_row(submission_id)
+        if row is None:
+            raise ExternalGraderNotFoundError("Submission does not exist")
+        points_possible = row.points_possible
+        points_earned = scaled_points(parsed.score, points_possible)
+        if _check_key(row, pull_key, parsed):
+            logger.info("Duplicate reply for submission %s ignored", row.submission_id)
+            return PutResultOutcome(row.submission_id, True, points_earned, points_possible, score_recorded=False)
+        try:
+            with transaction.atomic(using=db_alias()):
+                recorded = _record(row, parsed, points_earned)
+        except Exception as exc:  # a boundary: any failure while recording is counted, never reported as success
+            logger.exception("Recording the reply for submission %s failed", row.submission_id)
+            failure = exc
+            row = ExternalGraderDetail.objects.get(pk=row.pk)  # the in-memory row may be half-changed
+            if at_attempt_cap(row):
+                fail_row(row, f"recording the grade failed: {exc!r}")
+            else:
+                row.defer()
+                row.save(update_fields=["status", "num_failures", "status_time"])
+    if failure is not None:
+        if isinstance(failure, DatabaseError):
+            raise SubmissionInternalError(f"Could not record the grade: {failure}") from failure
+        raise SubmissionInternalError(f"Could not record the grade: {failure!r}") from failure
+    logger.info(
+        "Recorded %s/%s for submission %s%s",
+        points_earned,
+        points_possible,
+        row.submission_id,
+        "" if recorded else " (lower than the recorded score: not written)",
+    )
+    return PutResultOutcome(row.submission_id, False, points_earned, points_possible, score_recorded=recorded)

@@ -1,0 +1,150 @@
+"""create / pull / put_result / queue_length: the core contract of the queue."""
+
+import datetime
+import json
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from submissions.errors import (
+    ExternalGraderNotFoundError,
+    ExternalGraderQueueEmptyError,
+    ExternalGraderRetiredError,
+    GraderReplyError,
+    IncorrectPullKeyError,
+    LateGraderReplyError,
+    SubmissionRequestError,
+    UnknownQueueError,
+)
+from submissions.external_grader import queue
+from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
+from submissions.external_grader.states import Status
+from submissions.models import Score, Submission
+from tests.external_grader.helpers import create, reply, student_item
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_pull_put_result_roundtrip(django_capture_on_commit_callbacks, score_receiver):
+    item = student_item()
+    detail = create(item=item, queue_key="lms-123", points_possible=3, grader_payload='{"grader": "g.py"}')
+    assert detail.status == Status.PENDING
+    assert detail.grader_payload == '{"grader": "g.py"}'
+    assert queue.queue_length("q1") == 1
+
+    pulled = queue.pull("q1")
+    assert pulled.pk == detail.pk and pulled.status == Status.PULLED
+    assert pulled.pullkey and pulled.num_attempts == 1
+    assert pulled.submission.student_item.student_id == item["student_id"]
+    assert queue.queue_length("q1") == 0
+    assert queue.pull("q1") is None
+
+    body = reply(score=0.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = queue.put_result(pulled.submission_id, pulled.pullkey, body)
+    assert (outcome.duplicate, outcome.points_earned, outcome.points_possible) == (False, 2, 3)
+    row = ExternalGraderDetail.objects.get(pk=detail.pk)
+    assert row.status == Status.RETIRED and row.grader_reply == body
+    score = Score.objects.get(submission_id=detail.submission_id)
+    assert (score.points_earned, score.points_possible) == (2, 3)
+    assert len(score_receiver.calls) == 1
+    event = score_receiver.calls[0]["score"]
+    assert event.points_earned == 2 and event.queue_key == "lms-123" and event.score_msg == body
+    assert event.user_id == item["student_id"] and event.module_id == item["item_id"]
+    assert event.submission_id == detail.submission_id
+    assert ScoreEventDelivery.objects.get().delivered_at is not None
+
+    # exact duplicate: no second score, no event
+    with django_capture_on_commit_callbacks(execute=True):
+        again = queue.put_result(pulled.submission_id, pulled.pullkey, body)
+    assert again.duplicate is True
+    assert Score.objects.count() == 1 and len(score_receiver.calls) == 1
+    # same key, another body
+    with pytest.raises(ExternalGraderRetiredError):
+        queue.put_result(pulled.submission_id, pulled.pullkey, reply(score=1))
+    with pytest.raises(LateGraderReplyError):
+        queue.put_result(pulled.submission_id, "other", body)
+
+
+def test_create_validates_before_writing():
+    with pytest.raises(ExternalGraderQueueEmptyError):
+        create(queue_name="")
+    with pytest.raises(SubmissionRequestError):
+        create(item={"student_id": "x"})
+    with pytest.raises(SubmissionRequestError):
+        create(points_possible=-1)
+    with override_settings(SUBMISSIONS={"QUEUES": ["known"]}), pytest.raises(UnknownQueueError):
+        create(queue_name="unknown")
+    assert Submission._objects.count() == 0
+    assert ExternalGraderDetail.objects.count() == 0
+
+
+def test_unknown_queue_on_pull_and_length():
+    with pytest.raises(UnknownQueueError):
+        queue.pull("nope")
+    with pytest.raises(UnknownQueueError):
+        queue.queue_length("nope")
+    create(queue_name="q1")
+    assert queue.is_known_queue("q1") and not queue.is_known_queue("nope")
+
+
+def test_put_result_errors():
+    detail = create()
+    with pytest.raises(IncorrectPullKeyError):
+        queue.put_result(detail.submission_id, "k", reply())  # not pulled
+    pulled = queue.pull("q1")
+    with pytest.raises(ExternalGraderNotFoundError):
+        queue.put_result(10**9, pulled.pullkey, reply())
+    for bad in [
+        "nope",
+        "[]",
+        json.dumps({"correct": True, "msg": "m"}),
+        reply(score=1.5),
+        reply(score="1"),
+        json.dumps({"score": 1, "msg": "m"}),
+        json.dumps({"score": 1, "correct": True}),
+        reply(score=True),
+    ]:
+        with pytest.raises(GraderReplyError):
+            queue.put_result(pulled.submission_id, pulled.pullkey, bad)
+    with pytest.raises(GraderReplyError):
+        queue.put_result("abc", pulled.pullkey, reply())
+    with pytest.raises(IncorrectPullKeyError):
+        queue.put_result(pulled.submission_id, "wrong", reply())
+    assert ExternalGraderDetail.objects.get(pk=detail.pk).status == Status.PULLED
+    assert Score.objects.count() == 0
+
+
+def test_stale_pulled_row_is_reserved_with_new_key():
+    create()
+    first = queue.pull("q1")
+    with override_settings(SUBMISSIONS={"PROCESSING_DELAY": 0}):
+        second = queue.pull("q1")
+    assert second.pk == first.pk and second.pullkey != first.pullkey and second.num_attempts == 2
+    with pytest.raises(LateGraderReplyError):
+        queue.put_result(first.submission_id, first.pullkey, reply())
+    assert queue.put_result(second.submission_id, second.pullkey, reply()).points_earned == 1
+
+
+def test_rollback_sends_nothing(django_capture_on_commit_callbacks, score_receiver):
+    create()
+    pulled = queue.pull("q1")
+
+    class Boom(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom), transaction.atomic():
+        queue.put_result(pulled.submission_id, pulled.pullkey, reply())
+        raise Boom
+    assert score_receiver.calls == []
+    assert ScoreEventDelivery.objects.count() == 0
+    assert ExternalGraderDetail.objects.get(pk=pulled.pk).status == Status.PULLED
+
+
+def test_oldest_first():
+    a = create()
+    b = create()
+    ExternalGraderDetail.objects.filter(pk=b.pk).update(created_at=a.created_at - datetime.timedelta(seconds=5))
+    assert queue.pull("q1").pk == b.pk
+    assert queue.pull("q1").pk == a.pk
