@@ -12,3 +12,5 @@ class SubmissionsConfig(AppConfig):
 
     def ready(self):
         from submissions import checks, receivers  # noqa: F401  (registers checks and receivers)
+        from submissions.external_grader import checks as _queue_checks  # noqa: F401
+        from submissions.external_grader import receivers as _queue_receivers  # noqa: F401
