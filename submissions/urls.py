@@ -10,4 +10,4 @@ New hosts should include ``submissions.external_grader.urls`` (namespace ``xqueu
 
 from submissions.external_grader.routes import build_urlpatterns
 
-urlpatterns = build_urlpatterns()
+urlpatterns = build_urlpatterns(namespace_files=True)

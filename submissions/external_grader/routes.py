@@ -4,6 +4,7 @@ The URL patterns of the grader interface, built once for each URLconf that mount
 ``submissions.urls`` without a namespace).
 """
 
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from submissions.external_grader.views import XQueueViewSet
@@ -11,14 +12,27 @@ from submissions.external_grader.views import XQueueViewSet
 __all__ = ["build_urlpatterns"]
 
 
-def build_urlpatterns():
-    """``login/``, ``logout/``, ``status/``, ``get_queuelen/``, ``get_submission/``, ``put_result/`` and file URLs."""
+def _file_urlpatterns():
+    try:
+        from submissions.external_grader.file_views import file_urlpatterns
+    except ImportError:  # signed file downloads are served only once that module exists
+        return []
+    return list(file_urlpatterns)
+
+
+def build_urlpatterns(namespace_files=False):
+    """
+    ``login/``, ``logout/``, ``status/``, ``get_queuelen/``, ``get_submission/``, ``put_result/`` and
+    the signed file URLs (``files/<token>/``, name ``xqueue-file``). With ``namespace_files`` the file
+    URLs get their own ``xqueue`` namespace, so ``reverse("xqueue:xqueue-file")`` also works in a host
+    that includes the un-namespaced drop-in URLconf.
+    """
     router = SimpleRouter(trailing_slash=True)
     router.register("", XQueueViewSet, basename="xqueue")
     patterns = list(router.urls)
-    try:
-        from submissions.external_grader.file_views import file_urlpatterns
-    except ImportError:  # the signed file downloads are optional until that module exists
-        file_urlpatterns = []
-    patterns.extend(file_urlpatterns)
+    files = _file_urlpatterns()
+    if files and namespace_files:
+        patterns.append(path("", include((files, "xqueue"))))
+    else:
+        patterns.extend(files)
     return patterns

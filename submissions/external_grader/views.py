@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
@@ -147,8 +147,8 @@ class XQueueViewSet(ViewSet):
     authentication_classes = [GraderSessionAuthentication]
     permission_classes = [grader_permissions.IsGrader]
     renderer_classes = [EnvelopeRenderer]
-    # Form fields as the watcher sends them, or a JSON object; no multipart (no uploads on this interface).
-    parser_classes = [FormParser, JSONParser]
+    # Form fields as the watcher sends them (url-encoded, or multipart as legacy XQueue accepted), or a JSON object.
+    parser_classes = [FormParser, MultiPartParser, JSONParser]
     throttle_classes = []
     metadata_class = None  # OPTIONS answers 405 inside the envelope, like every other method
 
@@ -167,8 +167,21 @@ class XQueueViewSet(ViewSet):
         if self.action not in PUBLIC_ACTIONS:
             super().perform_authentication(request)
 
+    def initial(self, request, *args, **kwargs):
+        # A method the route does not serve is answered 405 before authentication (not 401).
+        if self.action in (None, "metadata"):  # DRF names OPTIONS "metadata"; we serve no metadata
+            raise drf_exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+    def route_action(self):
+        """The action of this URL, even when the request's method maps to none."""
+        if self.action and self.action != "metadata":
+            return self.action
+        names = set(getattr(self, "action_map", {}).values())
+        return names.pop() if len(names) == 1 else "unknown"
+
     def handle_exception(self, exc):
-        response = exception_response(exc, self.request, self.action or "unknown")
+        response = exception_response(exc, self.request, self.route_action())
         response.exception = True
         return response
 
