@@ -106,7 +106,9 @@ class AppSettings:
 
     @property
     def user_settings(self):
-        return getattr(settings, "SUBMISSIONS", None) or {}
+        value = getattr(settings, "SUBMISSIONS", None)
+        # A non-dict value is reported by check submissions.E005; reads fall back to the defaults meanwhile.
+        return value if isinstance(value, dict) else {}
 
     def __getattr__(self, name):
         if name not in DEFAULTS:
