@@ -1,4 +1,4 @@
-"""login/, logout/, status/, authentication, CSRF, method and URL rules of the grader interface (spec §1, §4, §5.1–5.3)."""
+"""login/, logout/, status/, authentication, CSRF, methods and URLs of the grader interface (spec §1, §4, §5.1-5.3)."""
 
 import json
 
