@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from submissions.external_grader.files import read_file_token
 from submissions.external_grader.models import SubmissionFile
+from submissions.external_grader.storage import get_storage
 
 __all__ = ["download_file", "file_urlpatterns"]
 
@@ -34,7 +35,7 @@ def download_file(request, token):
     if row is None or not row.file.name:
         raise Http404("No such file")
     try:
-        handle = row.file.storage.open(row.file.name, "rb")
+        handle = get_storage().open(row.file.name, "rb")
     except (FileNotFoundError, OSError) as exc:
         logger.warning("Blob of submission file %s is missing: %r", row.pk, exc)
         raise Http404("No such file") from exc

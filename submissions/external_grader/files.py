@@ -23,7 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from submissions.conf import app_settings
 from submissions.errors import FileProcessingError, InvalidFileTypeError, SubmissionRequestError
 from submissions.external_grader.models import SubmissionFile
-from submissions.external_grader.storage import get_storage
+from submissions.external_grader.storage import get_storage, submission_file_path
 
 __all__ = [
     "PreparedFile",
@@ -136,13 +136,16 @@ class SubmissionFileManager:
             raise ValueError("store() needs a manager bound to a grader row")
         stored_names = [] if stored_names is None else stored_names
         rows = []
+        # The storage is resolved now (the field's own storage was fixed when the model was imported).
+        storage = get_storage()
         for item in prepared:
             row = SubmissionFile(external_grader=self.external_grader, original_filename=item.name)
             try:
-                row.file.save(item.name, ContentFile(item.content), save=False)
+                name = storage.save(submission_file_path(row, item.name), ContentFile(item.content), max_length=512)
             except OSError as exc:
                 raise FileProcessingError(f"Could not store file {item.name!r}: {exc}") from exc
-            stored_names.append(row.file.name)
+            stored_names.append(name)
+            row.file = name
             row.save()
             rows.append(row)
         return rows
