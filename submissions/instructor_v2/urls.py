@@ -1,0 +1,36 @@
+"""
+URLs of the instructor API. The host mounts them at ``api/instructor/v2/``:
+``path("api/instructor/v2/", include("submissions.instructor_v2.urls"))`` (namespace ``instructor_api_v2``).
+
+Keys may contain ``+ : @`` raw; legacy ``Org/Course/Run`` course keys and ``i4x://`` usage keys match too.
+"""
+
+from django.urls import re_path
+
+from submissions.instructor_v2 import views
+from submissions.instructor_v2.exceptions import not_found_view
+from submissions.instructor_v2.schema import InstructorSchemaView, InstructorSwaggerView
+
+app_name = "instructor_api_v2"
+
+COURSE = r"(?P<course_key>[^/]+|[^/]+/[^/]+/[^/]+)"
+USAGE = r"[^/]+|i4x:/+[^/]+/[^/]+/[^/]+/[^/]+"
+BASE = rf"^courses/{COURSE}"
+
+urlpatterns = [
+    re_path(r"^schema/?$", InstructorSchemaView.as_view(), name="schema"),
+    re_path(r"^docs/?$", InstructorSwaggerView.as_view(), name="swagger_ui"),
+    re_path(rf"{BASE}/learners/(?P<email_or_username>[^/]+)$", views.LearnerView.as_view(), name="learner_detail"),
+    re_path(rf"{BASE}/problems/(?P<location>{USAGE})$", views.ProblemView.as_view(), name="problem_detail"),
+    re_path(rf"{BASE}/grading-config$", views.GradingConfigView.as_view(), name="grading_config"),
+    re_path(rf"{BASE}/tasks/(?P<task_id>[^/]+)$", views.TaskStatusView.as_view(), name="task_status"),
+    re_path(
+        rf"{BASE}/(?P<problem>{USAGE})/grading/attempts/reset$",
+        views.ResetAttemptsView.as_view(),
+        name="reset_attempts",
+    ),
+    re_path(rf"{BASE}/(?P<problem>{USAGE})/grading/state$", views.DeleteStateView.as_view(), name="delete_state"),
+    re_path(rf"{BASE}/(?P<problem>{USAGE})/grading/scores/rescore$", views.RescoreView.as_view(), name="rescore"),
+    re_path(rf"{BASE}/(?P<problem>{USAGE})/grading/scores$", views.ScoreOverrideView.as_view(), name="score_override"),
+    re_path(r"^.*$", not_found_view, name="not_found"),
+]
