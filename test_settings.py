@@ -58,7 +58,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "submissions",
+    # The instructor API, its OpenAPI schema (Swagger UI assets offline) and the Tasks API with a DB worker.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "submissions.instructor_v2",
 ]
+
+# Tasks API (django-tasks backport on Django 5.2): "default" runs tasks immediately, in the request;
+# tests that start a worker (db_worker, Celery) switch SUBMISSIONS["TASK_BACKEND"] to "db" or their own.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "db": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": []},
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

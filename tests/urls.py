@@ -6,4 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("xqueue/", include("submissions.external_grader.urls")),
+    path("api/instructor/v2/", include("submissions.instructor_v2.urls")),
 ]
