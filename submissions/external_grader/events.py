@@ -182,14 +182,15 @@ _SENDERS = {"signal": _send_signal, "openedx": _send_openedx, "bus": _send_bus}
 
 def deliver(delivery_id):
     """
-    Deliver one outbox row on every channel not yet done. Returns True when it is fully delivered.
+    Deliver one outbox row on every channel not yet done. Returns True when it is fully delivered,
+    False when a channel failed (recorded for redelivery), None when the row was not due.
 
     Never raises for a receiver's or the bus's failure: the error is recorded on the row, with a
     back-off before the next attempt. Safe to call concurrently (the row is claimed first).
     """
     delivery = _claim(delivery_id)
     if delivery is None:
-        return False
+        return None  # delivered, not due, out of attempts, or being delivered by another worker
     payload = json.loads(delivery.payload)
     data = ScoreEventData(**payload["event"])
     done = list(payload.get("done", []))
@@ -242,8 +243,9 @@ def deliver_pending_events(limit=500):
     """Redeliver due outbox rows, oldest first. Returns ``(delivered, failed)`` counts."""
     delivered = failed = 0
     for delivery_id in list(pending_deliveries().values_list("pk", flat=True)[:limit]):
-        if deliver(delivery_id):
+        result = deliver(delivery_id)
+        if result:
             delivered += 1
-        else:
+        elif result is False:
             failed += 1
     return delivered, failed

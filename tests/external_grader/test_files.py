@@ -109,9 +109,9 @@ def test_url_uses_request_or_base_url(file_storage, rf):
     ],
 )
 def test_limits_store_nothing(file_storage, settings_, files, limit):
-    with override_settings(SUBMISSIONS={"FILE_STORAGE": "submission_files", **settings_}):
-        with pytest.raises(SubmissionRequestError) as excinfo:
-            create(files=files)
+    overridden = override_settings(SUBMISSIONS={"FILE_STORAGE": "submission_files", **settings_})
+    with overridden, pytest.raises(SubmissionRequestError) as excinfo:
+        create(files=files)
     assert limit in str(excinfo.value.field_errors["files"])
     assert stored_blobs(file_storage) == []
     assert Submission._objects.count() == 0 and ExternalGraderDetail.objects.count() == 0
