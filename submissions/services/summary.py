@@ -1,10 +1,28 @@
 """Keeping ScoreSummary in step with the Score history, without races."""
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 
 from submissions.models.core import ScoreSummary, StudentItem
 
-__all__ = ["record_in_summary"]
+__all__ = ["record_in_summary", "lock_student_item_row"]
+
+
+def lock_student_item_row(student_item_id, using):
+    """
+    ``SELECT ... FOR [NO KEY] UPDATE`` of the student item row, until the transaction ends.
+
+    ``FOR NO KEY UPDATE`` where the backend has it (PostgreSQL): it serialises score writers but
+    does not conflict with the ``KEY SHARE`` lock that inserting a child row (a Submission or a
+    Score) takes on the item, so those inserts are not blocked and no lock upgrade can deadlock.
+    """
+    no_key = connections[using].features.has_select_for_no_key_update
+    return (
+        StudentItem.objects.using(using)
+        .select_for_update(no_key=no_key)
+        .filter(pk=student_item_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def record_in_summary(score):
@@ -12,11 +30,13 @@ def record_in_summary(score):
     Make ``score`` the latest of its student item, and the highest if it beats the current one.
 
     The student item row is locked first, so concurrent first scores of one item are serialised
-    and never lose the summary (edx-submissions swallowed the IntegrityError of that race).
+    and never lose the summary (edx-submissions swallowed the IntegrityError of that race). The
+    score services take that lock *before* inserting the Score (here it is then already held); a
+    caller that creates Scores directly gets the lock here.
     """
     using = router.db_for_write(ScoreSummary, instance=score)
     with transaction.atomic(using=using):
-        StudentItem.objects.using(using).select_for_update().filter(pk=score.student_item_id).exists()
+        lock_student_item_row(score.student_item_id, using)
         summary = (
             ScoreSummary.objects.using(using)
             .select_for_update()
@@ -25,9 +45,7 @@ def record_in_summary(score):
             .first()
         )
         if summary is None:
-            ScoreSummary.objects.using(using).create(
-                student_item_id=score.student_item_id, highest=score, latest=score
-            )
+            ScoreSummary.objects.using(using).create(student_item_id=score.student_item_id, highest=score, latest=score)
             return
         summary.latest = score
         if ScoreSummary.replaces_highest(score, summary.highest):

@@ -1,0 +1,206 @@
+"""
+Scores: setting, resetting and reading them.
+
+Writes lock the student item row first, then insert the Score (whose ``post_save`` receiver
+updates the ScoreSummary under that same lock), then send the Django signal, all inside one
+transaction: a score is stored with its summary and its signal, or an error is raised and nothing
+is stored. Signals stay synchronous (receivers run inside the caller's transaction), as in 4.x.
+"""
+
+import logging
+
+from django.db import DatabaseError, transaction
+
+from submissions.errors import SubmissionInternalError, SubmissionNotFoundError, SubmissionRequestError
+from submissions.models import DELETED, Score, ScoreAnnotation, ScoreSummary, StudentItem, Submission
+from submissions.serializers import ScoreSerializer, UnannotatedScoreSerializer
+from submissions.services.lookup import cache_delete_many, get_submission_model, replica_alias
+from submissions.services.student_items import lock_student_item
+from submissions.services.validation import (
+    STUDENT_ITEM_KEYS,
+    validate_annotation,
+    validate_identifier,
+    validate_points,
+)
+from submissions.signals import score_reset, score_set
+
+__all__ = ["set_score", "reset_score", "get_score", "get_scores", "get_latest_score_for_submission"]
+
+logger = logging.getLogger(__name__)
+
+
+def set_score(
+    submission_uuid,
+    points_earned,
+    points_possible,
+    annotation_creator=None,
+    annotation_type=None,
+    annotation_reason=None,
+    *,
+    load=get_submission_model,
+    log=None,
+):
+    """
+    Record a score for a submission and return the saved Score.
+
+    Points and annotation are validated before anything is read or written
+    (:class:`~submissions.errors.ScoreValueError`). ``score_set`` is sent with the validated int
+    points. ``load``/``log`` are the hooks ``submissions.api`` passes (its ``_get_submission_model``
+    and ``_log_score``).
+    """
+    earned, possible = validate_points(points_earned, points_possible)
+    annotation = validate_annotation(annotation_creator, annotation_type, annotation_reason)
+    try:
+        submission = load(submission_uuid)
+    except Submission.DoesNotExist as exc:
+        raise SubmissionNotFoundError(f"No submission matching uuid {submission_uuid}") from exc
+    except (TypeError, ValueError) as exc:
+        raise SubmissionNotFoundError(f"No submission matching uuid {submission_uuid!r}: {exc}") from exc
+    except DatabaseError as exc:
+        logger.exception("Could not read submission %s to score it", submission_uuid)
+        raise SubmissionInternalError(f"Could not retrieve submission {submission_uuid}.") from exc
+
+    try:
+        with transaction.atomic():
+            lock_student_item(submission.student_item_id)
+            student_item = StudentItem.objects.get(pk=submission.student_item_id)
+            score = Score.objects.create(
+                student_item=student_item,
+                submission=submission,
+                points_earned=earned,
+                points_possible=possible,
+            )
+            if annotation is not None:
+                creator, kind, reason = annotation
+                ScoreAnnotation.objects.create(score=score, creator=creator, annotation_type=kind, reason=reason)
+            if log is not None:
+                log(score)
+            score_set.send(
+                sender=None,
+                points_possible=possible,
+                points_earned=earned,
+                anonymous_user_id=student_item.student_id,
+                course_id=student_item.course_id,
+                item_id=student_item.item_id,
+                created_at=score.created_at,
+            )
+    except DatabaseError as exc:
+        logger.exception("Could not save the score of submission %s", submission_uuid)
+        raise SubmissionInternalError(f"Could not save the score of submission {submission_uuid}: {exc}") from exc
+    return score
+
+
+def reset_score(student_id, course_id, item_id, clear_state=False, emit_signal=True):
+    """
+    Write a reset score (0/0) for the student item; with ``clear_state`` soft-delete all of its
+    submissions (and drop their cache entries). Then send ``score_reset`` (if ``emit_signal``).
+
+    All of it happens in one transaction, the signal last. No-op when the student item does not
+    exist. Returns the reset Score or None.
+    """
+    for name, value in (("student_id", student_id), ("course_id", course_id), ("item_id", item_id)):
+        validate_identifier(name, value)
+    try:
+        with transaction.atomic():
+            student_item_pk = (
+                StudentItem.objects.filter(student_id=student_id, course_id=course_id, item_id=item_id)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if student_item_pk is None:
+                return None
+            lock_student_item(student_item_pk)
+            student_item = StudentItem.objects.get(pk=student_item_pk)
+            score = Score.create_reset_score(student_item)
+            cache_keys = []
+            if clear_state:
+                active = Submission.objects.filter(student_item=student_item)
+                cache_keys = [Submission.get_cache_key(uuid) for uuid in active.values_list("uuid", flat=True)]
+                active.update(status=DELETED)
+                cache_delete_many(cache_keys)
+                transaction.on_commit(lambda: cache_delete_many(cache_keys))
+            if emit_signal:
+                score_reset.send(
+                    sender=None,
+                    anonymous_user_id=student_id,
+                    course_id=course_id,
+                    item_id=item_id,
+                    created_at=score.created_at,
+                )
+    except DatabaseError as exc:
+        logger.exception("Could not reset the score of %s / %s / %s", student_id, course_id, item_id)
+        raise SubmissionInternalError(
+            f"Error occurred while resetting scores for item {item_id} in course {course_id} for student {student_id}"
+        ) from exc
+    logger.info("Score reset for item %s in course %s for student %s", item_id, course_id, student_id)
+    return score
+
+
+def _validate_score_lookup(student_item):
+    """The filter kwargs for ``get_score``'s dict, or ``SubmissionRequestError``."""
+    if not isinstance(student_item, dict):
+        raise SubmissionRequestError(
+            "The student item must be a dict",
+            field_errors={"student_item": [f"Expected a dict, got {type(student_item).__name__}."]},
+        )
+    errors = {str(key): ["Unknown field."] for key in student_item if key not in STUDENT_ITEM_KEYS}
+    for key in ("student_id", "course_id", "item_id"):
+        if key not in student_item:
+            errors[key] = ["This field is required."]
+    for key in STUDENT_ITEM_KEYS:
+        if key in student_item and not isinstance(student_item[key], str):
+            errors[key] = [f"Must be a string, not {type(student_item[key]).__name__}."]
+    if errors:
+        raise SubmissionRequestError("Invalid student item", field_errors=errors)
+    return {key: student_item[key] for key in STUDENT_ITEM_KEYS if key in student_item}
+
+
+def get_score(student_item):
+    """The latest score dict (annotated) of the student item, or None (no item, no score, hidden)."""
+    lookup = _validate_score_lookup(student_item)
+    try:
+        summary = (
+            ScoreSummary.objects.filter(**{f"student_item__{key}": value for key, value in lookup.items()})
+            .select_related("latest__submission")
+            .first()
+        )
+    except DatabaseError as exc:
+        logger.exception("Could not fetch the score of %s", lookup)
+        raise SubmissionInternalError(f"Could not fetch the score of {lookup}") from exc
+    if summary is None or summary.latest.is_hidden():
+        return None
+    return dict(ScoreSerializer(summary.latest).data)
+
+
+def get_scores(course_id, student_id):
+    """``{item_id: unannotated score dict}`` of the learner's latest non-hidden scores in the course."""
+    validate_identifier("course_id", course_id)
+    validate_identifier("student_id", student_id)
+    try:
+        summaries = list(
+            ScoreSummary.objects.filter(student_item__course_id=course_id, student_item__student_id=student_id)
+            .select_related("latest__submission", "student_item")
+            .order_by("student_item__item_id")
+        )
+    except DatabaseError as exc:
+        logger.exception("Could not fetch the scores of %s in %s", student_id, course_id)
+        raise SubmissionInternalError(f"Could not fetch scores for course {course_id}, student {student_id}") from exc
+    return {
+        summary.student_item.item_id: dict(UnannotatedScoreSerializer(summary.latest).data)
+        for summary in summaries
+        if not summary.latest.is_hidden()
+    }
+
+
+def get_latest_score_for_submission(submission_uuid, read_replica=False, *, load=get_submission_model):
+    """The newest Score of the submission (by id) as an annotated dict, or None (none, hidden, unknown)."""
+    try:
+        submission = load(submission_uuid, read_replica)
+    except (Submission.DoesNotExist, TypeError, ValueError):
+        return None
+    using = replica_alias(read_replica)
+    scores = Score.objects.using(using) if using else Score.objects
+    score = scores.filter(submission_id=submission.pk).select_related("submission").order_by("-id").first()
+    if score is None or score.is_hidden():
+        return None
+    return dict(ScoreSerializer(score).data)
