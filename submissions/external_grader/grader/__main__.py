@@ -1,0 +1,141 @@
+"""
+Command line of the reference grader::
+
+    python -m submissions.external_grader.grader --server http://127.0.0.1:8000 --queue demo \\
+        --username grader --workers 2            # password from GRADER_PASSWORD or --password-file
+
+Every option has an environment variable (``GRADER_SERVER``, ``GRADER_QUEUE``, ``GRADER_USERNAME``,
+``GRADER_PASSWORD``, ``GRADER_WORKERS``, ``GRADER_PLUGIN``, ``GRADER_ALLOW_INSECURE``...). ``--probe`` prints
+the sandbox report (isolation level, missing features, available languages) as JSON and exits.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from .languages import LANGUAGES
+from .probe import InsecureSandboxError, probe
+from .worker import GraderConfig, JsonFormatter, Supervisor
+
+logger = logging.getLogger("submissions.external_grader.grader")
+
+
+def _env(name, default=None):
+    return os.environ.get(f"GRADER_{name}", default)
+
+
+def _flag(name):
+    return _env(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m submissions.external_grader.grader",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--server", default=_env("SERVER"), help="base URL; the grader calls <server>/xqueue/...")
+    parser.add_argument("--queue", default=_env("QUEUE"), help="queue name to pull from")
+    parser.add_argument("--username", default=_env("USERNAME"))
+    parser.add_argument("--password", default=None, help="prefer GRADER_PASSWORD or --password-file")
+    parser.add_argument("--password-file", default=_env("PASSWORD_FILE"))
+    parser.add_argument("--workers", type=int, default=int(_env("WORKERS", "2")))
+    parser.add_argument("--plugin", default=_env("PLUGIN", "testcases"), help="import string or 'testcases'")
+    parser.add_argument("--plugin-option", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--poll-interval", type=float, default=float(_env("POLL_INTERVAL", "1.0")))
+    parser.add_argument("--timeout", type=float, default=float(_env("TIMEOUT", "10")), help="HTTP timeout (s)")
+    parser.add_argument("--slot-uid-base", type=int, default=int(_env("SLOT_UID_BASE", "61000")))
+    parser.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        default=_flag("ALLOW_INSECURE"),
+        help="run learner code even at isolation level 'none' (development only)",
+    )
+    parser.add_argument(
+        "--exit-when-empty",
+        action="store_true",
+        default=_flag("EXIT_WHEN_EMPTY"),
+        help="stop once every worker found the queue empty",
+    )
+    parser.add_argument("--max-items", type=int, default=None)
+    parser.add_argument("--probe", action="store_true", help="print the sandbox report as JSON and exit")
+    parser.add_argument("--log-format", choices=("json", "text"), default=_env("LOG_FORMAT", "json"))
+    parser.add_argument("--log-level", default=_env("LOG_LEVEL", "INFO"))
+    return parser
+
+
+def configure_logging(fmt, level):
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_format, args.log_level)
+    report = probe(slot_uid_base=args.slot_uid_base)
+    languages = {name: not lang.missing_tools() for name, lang in LANGUAGES.items()}
+    health = {**report.as_dict(), "languages": languages}
+    if args.probe:
+        print(json.dumps(health, indent=2))
+        return 0
+    logger.info("sandbox", extra={"fields": health})
+    try:
+        report.require(args.allow_insecure)
+    except InsecureSandboxError as exc:
+        logger.error("%s", exc)
+        return 3
+    if report.level == "none":
+        logger.warning("INSECURE: learner code runs without isolation (--allow-insecure)")
+    password = args.password or _env("PASSWORD")
+    if args.password_file:
+        with open(args.password_file) as handle:
+            password = handle.read().strip()
+    missing = [name for name in ("server", "queue", "username") if not getattr(args, name)]
+    if not password:
+        missing.append("password")
+    if missing:
+        logger.error("missing options: %s", ", ".join(missing))
+        return 2
+    options = dict(item.split("=", 1) for item in args.plugin_option)
+    config = GraderConfig(
+        server=args.server,
+        queue=args.queue,
+        username=args.username,
+        password=password,
+        workers=max(1, args.workers),
+        plugin=args.plugin,
+        plugin_options=options,
+        poll_interval=args.poll_interval,
+        timeout=args.timeout,
+        slot_uid_base=args.slot_uid_base,
+        exit_when_empty=args.exit_when_empty,
+        max_items=args.max_items,
+    )
+    supervisor = Supervisor(config, report)
+    supervisor.install_signal_handlers()
+    logger.info(
+        "grader started",
+        extra={
+            "fields": {
+                "server": config.server,
+                "queue": config.queue,
+                "workers": config.workers,
+                "plugin": config.plugin,
+            }
+        },
+    )
+    stats = supervisor.run()
+    logger.info("grader stopped", extra={"fields": stats})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

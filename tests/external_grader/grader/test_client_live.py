@@ -1,0 +1,214 @@
+"""
+The grader client and workers against the library's real XQueue endpoints in a live server.
+
+Submissions are created with ``create_external_grader_detail`` (as the LMS does), pulled over HTTP by the
+reference grader, graded in the real sandbox and posted back; the scores land in the database.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+
+from submissions import api
+from submissions.external_grader.grader.client import (
+    LoginError,
+    QueueNotFoundError,
+    XQueueClient,
+)
+from submissions.external_grader.grader.probe import probe
+from submissions.external_grader.grader.worker import GraderConfig, Supervisor
+from submissions.external_grader.models import ExternalGraderDetail
+
+from .conftest import TEST_SLOT_UID_BASE
+from .programs import BROKEN, PRODUCT, SUM, SUM_TESTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "grader-live-secret"
+QUEUE = "live-grader-queue"
+
+
+@pytest.fixture
+def grader_account():
+    user = User.objects.create_user(username="livegrader", password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="xqueue")[0])
+    return user
+
+
+def submit(index, language, source, tests=SUM_TESTS, points=3, limits=None):
+    item = {
+        "student_id": f"learner-{index}",
+        "course_id": "course-v1:Demo+CS1+2026",
+        "item_id": f"problem-{language}",
+        "item_type": "problem",
+    }
+    payload = {"language": language, "tests": tests}
+    if limits:
+        payload["limits"] = limits
+    return api.create_external_grader_detail(
+        item, source, QUEUE, f"lms-key-{index}", points_possible=points, grader_payload=json.dumps(payload)
+    )
+
+
+def _status(detail):
+    return ExternalGraderDetail.objects.get(pk=detail.pk).status  # the FSM field forbids refresh_from_db
+
+
+def _client(live_server, password=PASSWORD):
+    return XQueueClient(live_server.url, "livegrader", password, timeout=10)
+
+
+@pytest.fixture
+def isolation():
+    report = probe(slot_uid_base=TEST_SLOT_UID_BASE)
+    if report.level == "none":
+        pytest.skip("detected isolation level is 'none': learner code is not run in tests")
+    return report
+
+
+def test_login_handshake_and_protocol_calls(live_server, grader_account):
+    detail = submit(1, "python", SUM["python"])
+    client = _client(live_server)
+    client.login()
+    assert "X-CSRFToken" in client.headers and client.headers["Referer"] == client.server
+    assert client.status() is True
+    assert client.get_queuelen(QUEUE) == 1
+    item = client.get_submission(QUEUE)
+    assert item.submission_id == detail.submission_id
+    assert isinstance(item.raw_header, str) and json.loads(item.raw_header)["submission_key"]
+    assert json.loads(item.body["grader_payload"])["language"] == "python"
+    assert item.body["student_response"] == SUM["python"]
+    assert client.get_submission(QUEUE) is None  # empty now
+    reply = {"correct": True, "score": 1.0, "msg": "<p>ok</p>"}
+    assert client.put_result(item, reply) is True
+    assert client.put_result(item, reply) is True  # exact duplicate: accepted as a no-op
+    assert client.put_result(item, {**reply, "score": 0.5}) is False  # retired row: rejected, not retried
+    assert _status(detail) == "retired"
+    assert api.get_latest_score_for_submission(detail.submission.uuid)["points_earned"] == 3
+
+
+def test_unknown_queue_and_bad_password(live_server, grader_account):
+    client = _client(live_server)
+    client.login()
+    with pytest.raises(QueueNotFoundError):
+        client.get_submission("no-such-queue")
+    with pytest.raises(LoginError):
+        _client(live_server, password="wrong").login()
+
+
+def test_session_loss_triggers_one_relogin(live_server, grader_account):
+    submit(2, "python", SUM["python"])
+    client = _client(live_server)
+    client.login()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM django_session")  # the server forgets every session
+    item = client.get_submission(QUEUE)
+    assert item is not None
+    assert client.logins == 2
+
+
+def test_late_reply_after_reserve_is_rejected(live_server, grader_account, settings):
+    settings.SUBMISSIONS = {"PROCESSING_DELAY": 0}
+    submit(3, "python", SUM["python"])
+    first, second = _client(live_server), _client(live_server)
+    first.login()
+    second.login()
+    stale = first.get_submission(QUEUE)
+    fresh = second.get_submission(QUEUE)  # re-served at once (delay 0) with a new key
+    assert fresh is not None and fresh.submission_id == stale.submission_id
+    reply = {"correct": False, "score": 0.0, "msg": "late"}
+    assert first.put_result(stale, reply) is False
+    assert second.put_result(fresh, {"correct": True, "score": 1.0, "msg": "ok"}) is True
+
+
+def test_workers_grade_every_language_end_to_end(live_server, grader_account, isolation):
+    expected = {}
+    cases = [
+        ("python", SUM, 3),
+        ("javascript", SUM, 3),
+        ("java", SUM, 3),
+        ("c", PRODUCT, 2),
+        ("cpp", BROKEN, 0),
+        ("python", BROKEN, 0),
+        ("c", SUM, 3),
+    ]
+    for index, (language, sources, points) in enumerate(cases, 10):
+        detail = submit(index, language, sources[language])
+        expected[detail.submission_id] = points
+    config = GraderConfig(
+        server=live_server.url,
+        queue=QUEUE,
+        username="livegrader",
+        password=PASSWORD,
+        workers=2,
+        poll_interval=0.2,
+        exit_when_empty=True,
+        slot_uid_base=TEST_SLOT_UID_BASE,
+    )
+    supervisor = Supervisor(config, isolation)
+    runner = threading.Thread(target=supervisor.run, daemon=True)
+    runner.start()
+    runner.join(120)
+    assert not runner.is_alive(), "grader did not finish"
+    stats = supervisor.stats.as_dict()
+    assert stats["graded"] == len(cases) and stats["posted"] == len(cases), stats
+    for detail in ExternalGraderDetail.objects.filter(queue_name=QUEUE):
+        assert detail.status == "retired", detail
+        score = api.get_latest_score_for_submission(detail.submission.uuid)
+        assert score["points_earned"] == expected[detail.submission_id], (detail.grader_reply, score)
+        reply = json.loads(detail.grader_reply)
+        assert set(reply) == {"correct", "score", "msg"}
+
+
+def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolation):
+    source = "import time\ntime.sleep(2.5)\na, b = map(int, input().split())\nprint(a + b)\n"
+    detail = submit(30, "python", source, tests=SUM_TESTS[:1], points=1)
+    env = {**os.environ, "GRADER_PASSWORD": PASSWORD}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "submissions.external_grader.grader",
+            "--server",
+            live_server.url,
+            "--queue",
+            QUEUE,
+            "--username",
+            "livegrader",
+            "--workers",
+            "1",
+            "--poll-interval",
+            "0.2",
+            "--slot-uid-base",
+            str(TEST_SLOT_UID_BASE + 10),
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if _status(detail) == "pulled":
+                break
+            time.sleep(0.05)
+        assert _status(detail) == "pulled"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert _status(detail) == "retired"
+    logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(entry["msg"] == "graded" and entry["posted"] for entry in logs), stderr
+    assert PASSWORD not in stderr
+    assert "submission_key" not in stderr
