@@ -34,6 +34,7 @@ __all__ = [
     "delete_blobs",
     "delete_blobs_on_commit",
     "TOKEN_SALT",
+    "purge_files",
 ]
 
 logger = logging.getLogger(__name__)
@@ -245,3 +246,35 @@ def delete_blobs_on_commit(names):
     names = [name for name in names if name]
     if names:
         transaction.on_commit(lambda: delete_blobs(names))
+
+
+def purge_files(older_than_days, queue_name=None, dry_run=False, batch_size=500):
+    """
+    Delete files of finished grader rows (``retired``/``failed``) created more than
+    ``older_than_days`` days ago, and files whose grader row is gone; blobs go after each batch
+    commits. Returns the number of files (that would be) deleted.
+    """
+    import datetime
+
+    from django.db.models import Q
+    from django.utils.timezone import now
+
+    from submissions.external_grader.states import Status
+
+    cut = now() - datetime.timedelta(days=older_than_days)
+    finished = Q(external_grader__status__in=[Status.RETIRED, Status.FAILED], external_grader__created_at__lte=cut)
+    if queue_name:
+        finished &= Q(external_grader__queue_name=queue_name)
+    selection = SubmissionFile.objects.filter(finished | Q(external_grader__isnull=True, created_at__lte=cut))
+    if dry_run:
+        return selection.count()
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(selection.order_by("pk").values_list("pk", "file")[:batch_size])
+            if not batch:
+                break
+            SubmissionFile.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
+            total += len(batch)
+    logger.info("purge_files: %d files deleted", total)
+    return total

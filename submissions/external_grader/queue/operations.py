@@ -25,7 +25,7 @@ def _locked(filter_q, limit=None):
     return list(rows[:limit] if limit else rows)
 
 
-def requeue_stale(older_than=None, queue_name=None, limit=None):
+def requeue_stale(older_than=None, queue_name=None, limit=None, ids=None):
     """
     Release ``pulled`` rows whose grader has been silent for ``older_than`` seconds (default: the
     processing delay) back to ``pending``, clearing their key; rows at the attempt cap fail with the
@@ -39,6 +39,8 @@ def requeue_stale(older_than=None, queue_name=None, limit=None):
     condition = Q(status=Status.PULLED, status_time__lte=cut)
     if queue_name:
         condition &= Q(queue_name=queue_name)
+    if ids is not None:
+        condition &= Q(pk__in=list(ids))
     released = failed = 0
     with transaction.atomic(using=db_alias()):
         for row in _locked(condition, limit):
