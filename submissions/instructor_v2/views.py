@@ -97,7 +97,8 @@ ONLY_IF_HIGHER_QUERY = OpenApiParameter(
 
 
 def _sync(data):
-    return Response(s.SyncOperationResultSerializer(data).data, status=200)
+    rendered = s.SyncOperationResultSerializer(data).data
+    return Response({key: value for key, value in rendered.items() if key in data}, status=200)
 
 
 def _async(request, task):
