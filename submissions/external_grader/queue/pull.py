@@ -72,10 +72,9 @@ def _candidate_ids(queue_name, moment):
     parts = [part.order_by("status_time").values_list("pk", flat=True)[:CANDIDATES_PER_STATE] for part in parts]
     if features().supports_slicing_ordering_in_compound:
         return list(parts[0].union(parts[1], parts[2], all=True))
-    ids = []
-    for part in parts:
-        ids.extend(part)
-    return ids
+    # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
+    eligible = base.filter(eligible_q(moment)).order_by("created_at", "pk").values_list("pk", flat=True)
+    return list(eligible[: CANDIDATES_PER_STATE * 3])
 
 
 def pull(queue_name, grader=None):
