@@ -15,6 +15,7 @@ from submissions.instructor_v2.services.learners import (
 )
 from submissions.instructor_v2.services.tasks import (
     fail_stalled_tasks,
+    fail_task,
     get_task_status,
     run_task,
     start_task,
@@ -24,6 +25,7 @@ from submissions.instructor_v2.services.tasks import (
 __all__ = [
     "delete_state",
     "fail_stalled_tasks",
+    "fail_task",
     "get_grading_config",
     "get_learner",
     "get_problem",
