@@ -1,0 +1,480 @@
+"""
+Throughput of the XQueue grader interface under a real WSGI server (prints figures; not a test).
+
+    /work/venv312/bin/python bench/xqueue_throughput.py --n 400 --clients 8 --compare
+
+What it does, bounded in count and time:
+
+1. Builds a PostgreSQL database (``sub_xq_bench``), migrates it, creates a grader account (fast grader
+   hasher) and N submissions, and serves the app with ``gunicorn -w 2`` on 127.0.0.1.
+2. Login latency: rounds of 8 concurrent logins (the watcher's 1 s timeout is the budget).
+3. Load: W protocol-faithful clients (``tests/external_grader/xqueue/client.py``) in threads pull and
+   answer until all N are graded; graded/s and p50/p95 per endpoint.
+4. Queries per get_submission and per put_result (whole request and the service call alone), counted
+   in-process with ``CaptureQueriesContext``.
+5. Pull latency with 10^3, 10^5 and 10^6 queued rows (rows inserted with ``INSERT ... SELECT
+   generate_series``), median of pulls through the service.
+6. ``--compare``: the same load against edx-submissions 4.0.2 from PyPI, installed in a separate
+   virtualenv with a tiny host project (its ``submissions.urls`` under ``xqueue/``, group ``xqueue``),
+   and the ratio.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.external_grader.xqueue.client import XQueueClient  # noqa: E402
+
+PYTHON = sys.executable
+TOOL = ROOT / "bench" / "_xqueue_host_tool.py"
+QUEUE = "bench"
+PASSWORD = "bench-grader-secret-0123456789abcdef"
+PG = {"host": "127.0.0.1", "user": "postgres"}
+EDX_VENV = Path(os.environ.get("BENCH_EDX_VENV", "/tmp/sub_xq_edx_venv"))
+EDX_REQUIREMENTS = [
+    "edx-submissions==4.0.2",
+    "Django>=4.2,<6",
+    "djangorestframework",
+    "openedx-events",
+    "gunicorn",
+    "psycopg[binary]",
+]
+LOAD_TIME_LIMIT = 300
+DEPTH_TIME_LIMIT = 600
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def recreate_database(name):
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", "-h", PG["host"], "-U", PG["user"], "-qc", sql], check=True, capture_output=True)
+
+
+class Host:
+    """One host project: its Python, environment, and a gunicorn serving it."""
+
+    def __init__(self, label, python, env, cwd, wsgi="django.core.wsgi:get_wsgi_application()"):
+        # cwd matters: gunicorn puts it on sys.path, so the edx host must not start in this checkout.
+        self.label, self.python, self.env, self.cwd, self.wsgi = label, python, env, str(cwd), wsgi
+        self.process = None
+        self.url = None
+
+    def tool(self, *args, timeout=900):
+        done = subprocess.run(
+            [self.python, str(TOOL), *map(str, args)],
+            env=self.env,
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if done.returncode:
+            raise RuntimeError(f"{self.label} tool {args[0]} failed:\n{done.stderr[-3000:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def start(self):
+        port = free_port()
+        gunicorn = Path(self.python).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+                self.wsgi,
+            ],
+            env=self.env,
+            cwd=self.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if requests.get(self.url + "/xqueue/login/", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError(f"{self.label}: gunicorn did not start:\n{self.process.stderr.read().decode()[-3000:]}")
+        # Warm every worker (imports, first connection) so cold starts are not measured as load.
+        for _ in range(8):
+            requests.get(self.url + "/xqueue/login/", timeout=5)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def measure_logins(url, rounds, timeout):
+    """``rounds`` rounds of 8 logins started together; returns the latencies and failures."""
+    latencies, failures = [], 0
+    for _ in range(rounds):
+        clients = [XQueueClient(url, "bench-grader", PASSWORD, timeout=timeout) for _ in range(8)]
+        barrier = threading.Barrier(8)
+        results = [None] * 8
+
+        def run(index, clients=clients, barrier=barrier, results=results):
+            barrier.wait()
+            start = time.perf_counter()
+            try:
+                ok = clients[index].login()
+            except requests.RequestException:
+                ok = False
+            results[index] = (ok, time.perf_counter() - start)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for result in results:
+            if result is None or not result[0]:
+                failures += 1
+            else:
+                latencies.append(result[1])
+        for client in clients:
+            client.close()
+    return latencies, failures
+
+
+def run_load(url, total, workers):
+    """W clients grade ``total`` submissions of QUEUE; returns graded/s and per-endpoint latencies."""
+    lock = threading.Lock()
+    state = {"graded": 0, "errors": 0, "statuses": {}}
+    latencies = {"get_submission": [], "put_result": []}
+    deadline = time.monotonic() + LOAD_TIME_LIMIT
+
+    def worker():
+        client = XQueueClient(url, "bench-grader", PASSWORD, timeout=10)
+        if not client.login():
+            with lock:
+                state["errors"] += 1
+            return
+        idle = 0
+        while time.monotonic() < deadline:
+            with lock:
+                if state["graded"] >= total:
+                    break
+            start = time.perf_counter()
+            try:
+                reply, content = client.get_submission(QUEUE)
+            except requests.RequestException:
+                with lock:
+                    state["errors"] += 1
+                continue
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies["get_submission"].append(elapsed)
+                state["statuses"][reply.status] = state["statuses"].get(reply.status, 0) + 1
+            if content is None:
+                idle += 1
+                if idle > 50:
+                    break
+                time.sleep(0.01)
+                continue
+            idle = 0
+            digit = int(json.loads(content["xqueue_body"])["student_response"].split()[-1])
+            result = {"correct": digit == 4, "score": digit / 4, "msg": f"<p>{digit}/4</p>"}
+            start = time.perf_counter()
+            try:
+                put = client.put_result(content["xqueue_header"], result)
+            except requests.RequestException:
+                with lock:
+                    state["errors"] += 1
+                continue
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies["put_result"].append(elapsed)
+                state["statuses"][put.status] = state["statuses"].get(put.status, 0) + 1
+                if put.ok:
+                    state["graded"] += 1
+        client.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(LOAD_TIME_LIMIT + 30)
+    elapsed = time.perf_counter() - start
+    return {
+        "graded": state["graded"],
+        "seconds": elapsed,
+        "graded_per_s": state["graded"] / elapsed,
+        "errors": state["errors"],
+        "statuses": state["statuses"],
+        "latencies": latencies,
+    }
+
+
+def report_load(label, load, logins, login_failures, queries):
+    print(f"\n== {label} ==")
+    print(f"graded {load['graded']} in {load['seconds']:.2f} s: {load['graded_per_s']:.1f} graded/s")
+    print(f"statuses {load['statuses']}, client errors {load['errors']}")
+    for endpoint, values in load["latencies"].items():
+        print(f"{endpoint:15s} p50 {ms(percentile(values, 50))}  p95 {ms(percentile(values, 95))}  (n={len(values)})")
+    print(
+        f"login (8 concurrent) p50 {ms(percentile(logins, 50))}  p95 {ms(percentile(logins, 95))}"
+        f"  max {ms(max(logins) if logins else float('nan'))}  failures {login_failures}"
+    )
+    for key, value in queries.items():
+        if not key.endswith("_sql"):
+            print(f"queries {key}: {value}")
+
+
+def our_host(db_name):
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "xqueue_host_settings",
+            "BENCH_DB_NAME": db_name,
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+        }
+    )
+    return Host("django-submissions (this library)", PYTHON, env, ROOT)
+
+
+def edx_host(db_name, workdir):
+    python = EDX_VENV / "bin" / "python"
+    probe = "import importlib.metadata as m; assert m.version('edx-submissions') == '4.0.2'"
+    if not (python.exists() and subprocess.run([python, "-c", probe], capture_output=True).returncode == 0):
+        print(f"creating {EDX_VENV} and installing {', '.join(EDX_REQUIREMENTS)} from PyPI ...", flush=True)
+        subprocess.run([PYTHON, "-m", "venv", str(EDX_VENV)], check=True)
+        subprocess.run([str(EDX_VENV / "bin" / "pip"), "install", "-q", *EDX_REQUIREMENTS], check=True)
+    version = subprocess.run(
+        [python, "-c", "import importlib.metadata as m; print(m.version('edx-submissions'))"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    print(f"edx-submissions {version} in {EDX_VENV}")
+    (workdir / "edx_host_settings.py").write_text(
+        textwrap.dedent(
+            f"""
+            SECRET_KEY = "bench-only"
+            DEBUG = False
+            USE_TZ = True
+            ALLOWED_HOSTS = ["*"]
+            ROOT_URLCONF = "edx_host_urls"
+            INSTALLED_APPS = [
+                "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+                "rest_framework", "submissions",
+            ]
+            MIDDLEWARE = [
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.common.CommonMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+            ]
+            DATABASES = {{"default": {{
+                "ENGINE": "django.db.backends.postgresql", "NAME": "{db_name}", "USER": "postgres",
+                "HOST": "127.0.0.1", "PORT": "5432", "CONN_MAX_AGE": 60,
+            }}}}
+            DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+            CACHES = {{"default": {{"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}}}
+            LOGGING = {{"version": 1, "disable_existing_loggers": False, "root": {{"level": "CRITICAL"}}}}
+            """
+        )
+    )
+    (workdir / "edx_host_urls.py").write_text(
+        'from django.urls import include, path\n\nurlpatterns = [path("xqueue/", include("submissions.urls"))]\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update({"DJANGO_SETTINGS_MODULE": "edx_host_settings", "PYTHONPATH": str(workdir)})
+    return Host(f"edx-submissions {version}", str(python), env, workdir)
+
+
+def bench_host(host, args):
+    print(f"\n-- {host.label}: database, {args.n} submissions ...", flush=True)
+    host.tool("setup", args.n, QUEUE, PASSWORD)
+    queries = host.tool("queries", args.query_samples)
+    host.start()
+    try:
+        logins, login_failures = measure_logins(host.url, args.login_rounds, timeout=30)
+        load = run_load(host.url, args.n, args.clients)
+    finally:
+        host.stop()
+    report_load(host.label, load, logins, login_failures, queries)
+    return load, logins, queries
+
+
+def pull_depth(db_name, sizes, samples):
+    """Median pull latency (service call, in-process) with ``size`` rows queued, for each size."""
+    os.environ.update(
+        {"DJANGO_SETTINGS_MODULE": "xqueue_host_settings", "BENCH_DB_NAME": db_name, "SUBMISSIONS_TEST_DB": "postgres"}
+    )
+    sys.path.insert(0, str(ROOT / "bench"))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from submissions.external_grader import queue as service
+
+    queue = "bench-depth"
+    results = {}
+    queued = 0
+    started = time.monotonic()
+    for size in sizes:
+        if time.monotonic() - started > DEPTH_TIME_LIMIT:
+            print(f"pull depth: time limit reached before {size} rows")
+            break
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            # One student item per row (unique item per learner), inserted set-wise; created_at spreads the
+            # rows over the past so the oldest are served first.
+            cursor.execute(
+                """
+                WITH items AS (
+                    INSERT INTO submissions_studentitem (student_id, course_id, item_id, item_type)
+                    SELECT 'depth-' || g, 'course-v1:bench+depth+1', 'depth-item-' || g, 'problem'
+                    FROM generate_series(%s, %s) AS g
+                    RETURNING id
+                ), subs AS (
+                    INSERT INTO submissions_submission
+                        (uuid, student_item_id, attempt_number, submitted_at, created_at, raw_answer, status)
+                    SELECT gen_random_uuid(), id, 1, now(), now(), '"answer 1"', 'A' FROM items
+                    RETURNING id, student_item_id
+                )
+                INSERT INTO submissions_externalgraderdetail
+                    (submission_id, queue_name, queue_key, grader_file_name, points_possible, status, status_time,
+                     created_at, num_failures, num_attempts, only_if_higher)
+                SELECT id, %s, 'depth-key-' || id, 'grade.py', 1, 'pending',
+                       now() - (student_item_id || ' milliseconds')::interval,
+                       now() - interval '1 day' + (student_item_id || ' milliseconds')::interval, 0, 0, false
+                FROM subs
+                """,
+                [queued + 1, size, queue],
+            )
+            cursor.execute("ANALYZE submissions_externalgraderdetail")
+        queued = size
+        insert_seconds = time.perf_counter() - t0
+        for _ in range(3):  # warm caches and plans
+            service.pull(queue)
+        timings = []
+        for _ in range(samples):
+            t = time.perf_counter()
+            row = service.pull(queue)
+            timings.append(time.perf_counter() - t)
+            assert row is not None
+        results[size] = statistics.median(timings)
+        print(
+            f"pull with {size:>9,} queued rows: median {ms(results[size])}  p95 {ms(percentile(timings, 95))}"
+            f"  (insert took {insert_seconds:.1f} s)",
+            flush=True,
+        )
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=400, help="submissions graded per host")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent protocol clients")
+    parser.add_argument("--login-rounds", type=int, default=10, help="rounds of 8 concurrent logins")
+    parser.add_argument("--query-samples", type=int, default=10)
+    parser.add_argument("--depths", default="1000,100000,1000000", help="queued rows for the pull latency")
+    parser.add_argument("--depth-samples", type=int, default=50)
+    parser.add_argument("--no-depth", action="store_true")
+    parser.add_argument("--compare", action="store_true", help="also run edx-submissions 4.0.2 from PyPI")
+    parser.add_argument("--db", default="sub_xq_bench", help="database name prefix")
+    args = parser.parse_args()
+    args.n = min(args.n, 20000)
+    args.clients = min(args.clients, 64)
+
+    ours_db, edx_db, depth_db = args.db, f"{args.db}_edx", f"{args.db}_depth"
+    recreate_database(ours_db)
+    ours, ours_logins, ours_queries = bench_host(our_host(ours_db), args)
+    for label in ("service_pull_sql", "service_put_result_sql"):
+        print(f"{label}:")
+        for sql in ours_queries.get(label, []):
+            print(f"    {sql}")
+
+    if args.compare:
+        workdir = Path(tempfile.mkdtemp(prefix="sub_xq_edx_host_"))
+        try:
+            recreate_database(edx_db)
+            edx, edx_logins, edx_queries = bench_host(edx_host(edx_db, workdir), args)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        print("\n== comparison ==")
+        ratio = ours["graded_per_s"] / edx["graded_per_s"] if edx["graded_per_s"] else float("inf")
+        print(
+            f"graded/s: ours {ours['graded_per_s']:.1f}, edx-submissions {edx['graded_per_s']:.1f}, ratio {ratio:.2f}x"
+        )
+        for endpoint in ("get_submission", "put_result"):
+            print(
+                f"{endpoint} p50: ours {ms(percentile(ours['latencies'][endpoint], 50))}, "
+                f"edx {ms(percentile(edx['latencies'][endpoint], 50))}"
+            )
+        print(f"login p95 (8 concurrent): ours {ms(percentile(ours_logins, 95))}, edx {ms(percentile(edx_logins, 95))}")
+        print(
+            f"queries per request get_submission/put_result: ours {ours_queries['request_get_submission']}/"
+            f"{ours_queries['request_put_result']}, edx {edx_queries['request_get_submission']}/"
+            f"{edx_queries['request_put_result']}"
+        )
+
+    if not args.no_depth:
+        print("\n== pull latency by queue depth (service call, PostgreSQL) ==", flush=True)
+        recreate_database(depth_db)
+        subprocess.run(
+            [PYTHON, str(TOOL), "setup", "0", QUEUE, PASSWORD],
+            env={**our_host(depth_db).env},
+            check=True,
+            capture_output=True,
+        )
+        sizes = [int(size) for size in args.depths.split(",")]
+        depth = pull_depth(depth_db, sizes, args.depth_samples)
+        if len(depth) >= 2:
+            first, last = min(depth), max(depth)
+            print(f"ratio {last:,} / {first:,} rows: {depth[last] / depth[first]:.2f}x (target <= 1.5x)")
+
+    print("\n== targets ==")
+    print(f"login p95 <= 50 ms: {ms(percentile(ours_logins, 95))}")
+    print(
+        f"queries per get_submission <= 3 (service): {ours_queries.get('service_pull')}, "
+        f"per put_result <= 8 (service): {ours_queries.get('service_put_result')}"
+    )
+
+
+if __name__ == "__main__":
+    main()
