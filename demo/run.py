@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-VAR = HERE / "var"
+VAR = Path(os.environ.get("DEMO_VAR_DIR") or HERE / "var")
 
 
 def say(message):

@@ -10,8 +10,9 @@ from submissions.external_grader.grader.limits import Limits, Verdict
 from submissions.external_grader.grader.probe import probe
 from submissions.external_grader.grader.sandbox import Level
 
-#: Slot UIDs of the test sandboxes (distinct from a grader's default 61000 so a running demo is not disturbed).
-TEST_SLOT_UID_BASE = int(os.environ.get("GRADER_TEST_SLOT_UID_BASE", "62000"))
+#: Slot UIDs of the test sandboxes: away from a grader's default 61000 (a running demo is not disturbed) and
+#: distinct per test process (parallel tox environments do not count each other's processes).
+TEST_SLOT_UID_BASE = int(os.environ.get("GRADER_TEST_SLOT_UID_BASE", 62000 + (os.getpid() % 1000) * 32))
 
 
 @pytest.fixture(scope="session")
