@@ -159,6 +159,9 @@ class InvalidTransitionError(SubmissionError, ValueError):
     def __repr__(self):
         return f"{type(self).__name__}(source={self.source!r}, target={self.target!r})"
 
+    def __reduce__(self):
+        return type(self), (self.source, self.target, self.args[0] if self.args else "")
+
 
 # -- the external grader queue (submissions.external_grader.queue) --
 
@@ -171,6 +174,9 @@ class UnknownQueueError(SubmissionNotFoundError):
     def __init__(self, queue_name, msg=""):
         self.queue_name = queue_name
         super().__init__(msg or f"Queue '{queue_name}' not found")
+
+    def __reduce__(self):
+        return type(self), (self.queue_name, self.args[0] if self.args else "")
 
 
 class GraderReplyError(SubmissionRequestError):
@@ -255,6 +261,9 @@ class TaskAlreadyRunningError(SubmissionError):
     def __init__(self, task_id, msg=""):
         self.task_id = task_id
         super().__init__(msg or f"Task {task_id} is already running for this operation")
+
+    def __reduce__(self):
+        return type(self), (self.task_id, self.args[0] if self.args else "")
 
 
 class DuplicateTeamSubmissionsError(Exception):
