@@ -22,7 +22,6 @@ SCHEMA_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/instructor/v2",
     "SCHEMA_PATH_PREFIX_TRIM": False,
     "COMPONENT_SPLIT_REQUEST": False,
-    "SERVE_INCLUDE_SCHEMA": False,
 }
 
 

@@ -65,6 +65,16 @@ class InstructorAPIView(APIView):
         return parse_usage_key(self.kwargs[name], course_key, field=name)
 
 
+def documented(**kwargs):
+    """``extend_schema`` on top of drf-spectacular's AutoSchema, whatever the host's DEFAULT_SCHEMA_CLASS is."""
+
+    def decorate(method):
+        method.kwargs = {"schema": AutoSchema}
+        return extend_schema(tags=["instructor"], **kwargs)(method)
+
+    return decorate
+
+
 _ERROR = OpenApiResponse(s.ErrorSerializer, description="Error")
 COMMON_ERRORS = {400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR, 500: _ERROR}
 COURSE = OpenApiParameter(
@@ -114,7 +124,9 @@ def _async(request, task):
 
 
 class LearnerView(InstructorAPIView):
-    @extend_schema(
+    """A learner of the course, found by username or email."""
+
+    @documented(
         operation_id="getLearner",
         summary="A learner of the course, by username or email",
         parameters=[
@@ -129,7 +141,9 @@ class LearnerView(InstructorAPIView):
 
 
 class ProblemView(InstructorAPIView):
-    @extend_schema(
+    """A problem of the course; with ``email_or_username``, that learner's current score and attempts."""
+
+    @documented(
         operation_id="getProblem",
         summary="A problem, with a learner's current score and attempts when one is named",
         parameters=[
@@ -149,7 +163,9 @@ class ProblemView(InstructorAPIView):
 
 
 class GradingConfigView(InstructorAPIView):
-    @extend_schema(
+    """The course's grading policy (graders and grade cutoffs)."""
+
+    @documented(
         operation_id="getGradingConfig",
         summary="The course's grading policy",
         parameters=[COURSE],
@@ -161,7 +177,9 @@ class GradingConfigView(InstructorAPIView):
 
 
 class ResetAttemptsView(InstructorAPIView):
-    @extend_schema(
+    """Reset the attempt counter; answers, state and scores are kept. Without ``learner``: all learners, as a task."""
+
+    @documented(
         operation_id="resetAttempts",
         summary="Reset attempts: one learner (200) or all learners (202, a task)",
         parameters=[COURSE, _usage_param("problem"), LEARNER_QUERY],
@@ -184,7 +202,9 @@ class ResetAttemptsView(InstructorAPIView):
 
 
 class DeleteStateView(InstructorAPIView):
-    @extend_schema(
+    """Delete everything a learner has on the problem (state, score, unfinished grading). Irreversible."""
+
+    @documented(
         operation_id="deleteState",
         summary="Delete a learner's state on the problem (learner required; irreversible)",
         parameters=[
@@ -202,7 +222,9 @@ class DeleteStateView(InstructorAPIView):
 
 
 class RescoreView(InstructorAPIView):
-    @extend_schema(
+    """Re-evaluate stored answers with the current grading. Without ``learner``: all learners, as a task."""
+
+    @documented(
         operation_id="rescore",
         summary="Rescore: one learner (200) or all learners (202, a task)",
         parameters=[COURSE, _usage_param("problem"), LEARNER_QUERY, ONLY_IF_HIGHER_QUERY],
@@ -228,7 +250,9 @@ class RescoreView(InstructorAPIView):
 
 
 class ScoreOverrideView(InstructorAPIView):
-    @extend_schema(
+    """Set a learner's score on the problem, in points from 0 to the problem's maximum."""
+
+    @documented(
         operation_id="overrideScore",
         summary="Override a learner's score, in points (learner required)",
         parameters=[
@@ -251,7 +275,9 @@ class ScoreOverrideView(InstructorAPIView):
 
 
 class TaskStatusView(InstructorAPIView):
-    @extend_schema(
+    """State and progress of a background task; readable by its requester and the course's staff."""
+
+    @documented(
         operation_id="getTaskStatus",
         summary="Status and progress of a background task",
         parameters=[COURSE, OpenApiParameter("task_id", OpenApiTypes.STR, OpenApiParameter.PATH)],

@@ -97,7 +97,9 @@ def test_per_learner_failures_are_counted(admin, keys, learners, settings):
     from submissions.models import ExternalGraderDetail
 
     # two learners lose their grader rows: the hook (which fails) is used for them
-    ExternalGraderDetail.objects.filter(submission__student_item__student_id__in=[str(learners[0].pk), str(learners[1].pk)]).delete()
+    ExternalGraderDetail.objects.filter(
+        submission__student_item__student_id__in=[str(learners[0].pk), str(learners[1].pk)]
+    ).delete()
     task = start(admin, keys, GradingTask.Operation.RESCORE, {"only_if_higher": False})
     assert services.run_task(task.task_id) == "completed"
     task.refresh_from_db()
