@@ -6,7 +6,7 @@ renders the result through the schema's serializer. Errors go through :func:`exc
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -82,7 +82,9 @@ COURSE = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="Course key, e.g. course-v1:edX+DemoX+Demo_Course (raw or %-encoded).",
+    examples=[OpenApiExample("course", value="course-v1:edX+DemoX+Demo_Course")],
 )
+EXAMPLE_USAGE_KEY = "block-v1:edX+DemoX+Demo_Course+type@problem+block@p1"
 
 
 def _usage_param(name):
@@ -91,11 +93,17 @@ def _usage_param(name):
         OpenApiTypes.STR,
         OpenApiParameter.PATH,
         description="Usage key, e.g. block-v1:edX+DemoX+Demo_Course+type@problem+block@abc (raw or %-encoded).",
+        examples=[OpenApiExample("problem", value=EXAMPLE_USAGE_KEY)],
     )
 
 
 LEARNER_QUERY = OpenApiParameter(
-    "learner", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="Username or email."
+    "learner",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Username or email; omit for all learners.",
+    examples=[OpenApiExample("learner", value="alice")],
 )
 ONLY_IF_HIGHER_QUERY = OpenApiParameter(
     "only_if_higher",
@@ -131,7 +139,12 @@ class LearnerView(InstructorAPIView):
         summary="A learner of the course, by username or email",
         parameters=[
             COURSE,
-            OpenApiParameter("email_or_username", OpenApiTypes.STR, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "email_or_username",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                examples=[OpenApiExample("learner", value="alice")],
+            ),
         ],
         responses={200: s.LearnerSerializer, **COMMON_ERRORS},
     )
@@ -210,7 +223,13 @@ class DeleteStateView(InstructorAPIView):
         parameters=[
             COURSE,
             _usage_param("problem"),
-            OpenApiParameter("learner", OpenApiTypes.STR, OpenApiParameter.QUERY, required=True),
+            OpenApiParameter(
+                "learner",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                examples=[OpenApiExample("learner", value="alice")],
+            ),
         ],
         request=None,
         responses={200: s.SyncOperationResultSerializer, **COMMON_ERRORS},
@@ -258,9 +277,17 @@ class ScoreOverrideView(InstructorAPIView):
         parameters=[
             COURSE,
             _usage_param("problem"),
-            OpenApiParameter("learner", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False),
+            OpenApiParameter(
+                "learner",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Username or email (required, in the query or the body).",
+                examples=[OpenApiExample("learner", value="alice")],
+            ),
         ],
         request=s.OverrideScoreRequestSerializer,
+        examples=[OpenApiExample("override", value={"score": 3, "reason": "regrade request"}, request_only=True)],
         responses={200: s.SyncOperationResultSerializer, **COMMON_ERRORS},
     )
     def put(self, request, course_key, problem):
