@@ -1,4 +1,4 @@
-"""The Celery app of the worker that the Celery end-to-end test starts (``celery -A tests.instructor_v2.celery_app``)."""
+"""The Celery app of the worker started by the Celery end-to-end test (``celery -A tests.instructor_v2.celery_app``)."""
 
 import os
 
