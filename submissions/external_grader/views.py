@@ -150,6 +150,7 @@ class XQueueViewSet(ViewSet):
     # Form fields as the watcher sends them (url-encoded, or multipart as legacy XQueue accepted), or a JSON object.
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     throttle_classes = []
+    versioning_class = None  # whatever the host's DRF defaults are, this interface has one version
     metadata_class = None  # OPTIONS answers 405 inside the envelope, like every other method
 
     def get_permissions(self):
