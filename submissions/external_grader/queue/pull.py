@@ -26,6 +26,10 @@ __all__ = ["pull", "queue_length", "is_known_queue", "known_queues", "queue_stat
 
 logger = logging.getLogger("submissions.external_grader.queue")
 
+#: Oldest candidates offered to one locking query: bounds the rows a locking scan touches (MariaDB
+#: keeps every matching row it scanned locked until commit) while leaving room for concurrent pullers.
+LOCK_WINDOW = 12
+
 #: Upper bound of rounds in one pull (rows taken by concurrent pullers, rows failed at the cap).
 _MAX_ROUNDS = 50
 
@@ -69,12 +73,36 @@ def _candidate_ids(queue_name, moment):
         base.filter(status=Status.RETRY, status_time__lte=backoff_cut),
         base.filter(status=Status.PULLED, status_time__lte=delay_cut),
     ]
-    parts = [part.order_by("status_time").values_list("pk", flat=True)[:CANDIDATES_PER_STATE] for part in parts]
+    parts = [part.order_by("status_time").values_list("pk", "created_at")[:CANDIDATES_PER_STATE] for part in parts]
     if features().supports_slicing_ordering_in_compound:
-        return list(parts[0].union(parts[1], parts[2], all=True))
-    # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
-    eligible = base.filter(eligible_q(moment)).order_by("created_at", "pk").values_list("pk", flat=True)
-    return list(eligible[: CANDIDATES_PER_STATE * 3])
+        rows = list(parts[0].union(parts[1], parts[2], all=True))
+    else:
+        # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
+        rows = list(
+            base.filter(eligible_q(moment)).order_by("created_at", "pk").values_list("pk", "created_at")[:LOCK_WINDOW]
+        )
+    rows.sort(key=lambda row: (row[1], row[0]))
+    return [pk for pk, _ in rows[:LOCK_WINDOW]]
+
+
+def _lock_first(candidates, moment, join):
+    """
+    Lock the oldest still-eligible candidate, skipping rows other transactions hold.
+
+    PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices. MariaDB (no
+    ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
+    the other pullers, so there each candidate is tried by primary key, oldest first.
+    """
+    rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).filter(eligible_q(moment))
+    if join:
+        rows = rows.select_related("submission__student_item")
+    if lock_of_self() or not features().has_select_for_update:
+        return rows.filter(pk__in=candidates).order_by("created_at", "pk").first()
+    for pk in candidates:
+        row = rows.filter(pk=pk).first()
+        if row is not None:
+            return row
+    return None
 
 
 def pull(queue_name, grader=None):
@@ -105,15 +133,7 @@ def pull(queue_name, grader=None):
             break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
         previous = sorted(candidates)
         with transaction.atomic(using=db_alias()):
-            locked = (
-                ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self())
-                .filter(pk__in=candidates)
-                .filter(eligible_q(moment))
-                .order_by("created_at", "pk")
-            )
-            if join:
-                locked = locked.select_related("submission__student_item")
-            row = locked.first()
+            row = _lock_first(candidates, moment, join)
             if row is None:
                 continue  # every candidate was taken meanwhile: look again
             if at_attempt_cap(row):

@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 import math
+import time
 
 from django.db import DatabaseError, OperationalError, transaction
 
@@ -95,16 +96,27 @@ def _lock_row(submission_id):
         submission_id = int(submission_id)
     except (TypeError, ValueError) as exc:
         raise GraderReplyError("Incorrect reply format", field_errors={"submission_id": "not an integer"}) from exc
-    try:
-        return (
-            ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
-            .filter(submission_id=submission_id)
-            .first()
-        )
-    except OperationalError as exc:
-        if _is_lock_conflict(exc):
-            raise ExternalGraderBusyError("Submission is currently being processed") from exc
-        raise
+    # NOWAIT, retried briefly: a puller's short transaction may hold the row for a few milliseconds
+    # (its SKIP LOCKED scan can lock a row it then finds ineligible); a reply is refused as busy only
+    # when the row stays locked for about half a second (e.g. another reply being recorded).
+    for delay in _LOCK_RETRY_DELAYS:
+        if delay:
+            time.sleep(delay)
+        try:
+            with transaction.atomic(using=db_alias()):
+                return (
+                    ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
+                    .filter(submission_id=submission_id)
+                    .first()
+                )
+        except OperationalError as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            conflict = exc
+    raise ExternalGraderBusyError("Submission is currently being processed") from conflict
+
+
+_LOCK_RETRY_DELAYS = (0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.2)
 
 
 def _is_lock_conflict(exc):
