@@ -10,6 +10,8 @@ that parallel runs on one server do not collide); the test runner prefixes it wi
 import os
 import tempfile
 
+from django import VERSION as _DJANGO_VERSION
+
 DB_ENGINE = os.environ.get("SUBMISSIONS_TEST_DB", "sqlite")
 DB_NAME = os.environ.get("SUBMISSIONS_TEST_DB_NAME", "submissions")
 
@@ -61,15 +63,16 @@ INSTALLED_APPS = [
     # The instructor API, its OpenAPI schema (Swagger UI assets offline) and the Tasks API with a DB worker.
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks",
+    *(["django_tasks"] if _DJANGO_VERSION < (6, 0) else []),
     "django_tasks_db",
     "submissions.instructor_v2",
 ]
 
-# Tasks API (django-tasks backport on Django 5.2): "default" runs tasks immediately, in the request;
-# tests that start a worker (db_worker, Celery) switch SUBMISSIONS["TASK_BACKEND"] to "db" or their own.
+# Tasks API (django.tasks on Django 6, the django-tasks backport on 5.2): "default" runs tasks immediately, in
+# the request; tests that start a worker (db_worker, Celery) switch SUBMISSIONS["TASK_BACKEND"] to "db" or their own.
+_TASKS_PACKAGE = "django.tasks" if _DJANGO_VERSION >= (6, 0) else "django_tasks"
 TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "default": {"BACKEND": f"{_TASKS_PACKAGE}.backends.immediate.ImmediateBackend"},
     "db": {"BACKEND": "django_tasks_db.backend.DatabaseBackend", "QUEUES": []},
 }
 

@@ -8,6 +8,7 @@ import socket
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -120,7 +121,7 @@ def celery_queue():
 
 def test_celery_worker_runs_bulk_rescore(course, instructor, celery_queue, tmp_path):
     tasks = {
-        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+        **settings.TASKS,
         "celery": {
             "BACKEND": "submissions.instructor_v2.celery_backend.CeleryBackend",
             "QUEUES": [celery_queue],
