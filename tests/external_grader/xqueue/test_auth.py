@@ -312,3 +312,12 @@ def test_4x_import_paths():
 
     assert Compat is XQueueViewSet
     assert IsXQueueUser().has_permission(type("R", (), {"user": make_grader(username="compat")})(), None)
+
+
+@pytest.mark.urls("tests.projects.prefixed_urls")
+def test_any_prefix_works_and_redirects_to_its_own_login(client, grader, settings):
+    assert reverse("xqueue:xqueue-login") == "/lms/xqueue/login/"
+    assert client.post("/lms/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD}).status_code == 200
+    settings.SUBMISSIONS = {"XQUEUE_LEGACY_REDIRECT": True}
+    response = Client().get("/lms/xqueue/get_queuelen/", {"queue_name": "q"})
+    assert (response.status_code, response["Location"]) == (302, "/lms/xqueue/login/")
