@@ -113,8 +113,8 @@ def test_purge_files_command(tmp_path, django_capture_on_commit_callbacks):
     }
     with override_settings(STORAGES=storages, SUBMISSIONS={"FILE_STORAGE": "f"}):
         old = create(files={"a": b"1"})
-        fresh = create(files={"b": b"2"})
-        for detail in (old, fresh):
+        create(files={"b": b"2"})
+        for _ in range(2):
             row = queue.pull("q1")
             queue.put_result(row.submission_id, row.pullkey, reply())
         ExternalGraderDetail.objects.filter(pk=old.pk).update(created_at=now() - datetime.timedelta(days=40))
