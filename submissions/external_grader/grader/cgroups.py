@@ -40,6 +40,8 @@ class CgroupRoot:
         self.base = base
         self.memory = self._prepare("memory")
         self.pids = self._prepare("pids")
+        # Accounting only: the CPU time of the whole run (bwrap's rusage misses the sandboxed processes).
+        self.cpuacct = self._prepare("cpuacct")
 
     def _prepare(self, controller):
         top = os.path.join(self.base, controller)
@@ -87,6 +89,11 @@ class RunCgroup:
             os.mkdir(pids_dir)
             self.dirs.append(pids_dir)
             _write(os.path.join(pids_dir, "pids.max"), processes)
+        self.cpuacct_dir = None
+        if root.cpuacct:
+            self.cpuacct_dir = os.path.join(root.cpuacct, name)
+            os.mkdir(self.cpuacct_dir)
+            self.dirs.append(self.cpuacct_dir)
         self.procs_files = [os.path.join(d, "cgroup.procs") for d in self.dirs]
 
     def join_self(self):
@@ -112,6 +119,15 @@ class RunCgroup:
             if key == "oom_kill":
                 return int(value)
         return 0
+
+    def cpu_seconds(self):
+        """CPU time used by every process of the run, or None without the cpuacct controller."""
+        if not self.cpuacct_dir:
+            return None
+        try:
+            return int(_read(os.path.join(self.cpuacct_dir, "cpuacct.usage"))) / 1e9
+        except (OSError, ValueError):
+            return None
 
     def memory_failures(self):
         if not self.memory_dir:

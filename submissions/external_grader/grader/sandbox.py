@@ -117,7 +117,7 @@ class Sandbox:
         self.disable_userns = disable_userns
         self.extra_ro_binds = tuple(extra_ro_binds)
         self._own_base = base_dir is None
-        self.base_dir = base_dir or tempfile.mkdtemp(prefix="submissions-grader-")
+        self.base_dir = base_dir or tempfile.mkdtemp(prefix="submissions-grader-", dir=work_root())
         os.chmod(self.base_dir, 0o711)
 
     # -- directories ------------------------------------------------------------------------------
@@ -304,8 +304,10 @@ class Sandbox:
         wall = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         oom = False
+        cpu = usage.ru_utime + usage.ru_stime
         if cgroup is not None:
             oom = cgroup.oom_kills() > 0
+            cpu = max(cpu, cgroup.cpu_seconds() or 0.0)
             cgroup.remove()
         elif slot is not None:
             _kill_uid(slot)
@@ -317,7 +319,7 @@ class Sandbox:
             sig = -rc
         elif self.level == Level.FULL and rc > 128:
             sig = rc - 128  # bwrap's init relays a signal death as 128 + signal
-        verdict = self._verdict(rc, sig, timed_out.is_set(), oom, stderr, max(out_size, err_size), limits, usage)
+        verdict = self._verdict(rc, sig, timed_out.is_set(), oom, stderr, max(out_size, err_size), limits, cpu)
         if verdict == Verdict.SANDBOX_ERROR:
             logger.error("sandbox failure (rc=%s): %s", rc, stderr[-500:].decode("utf-8", "replace"))
         return RunResult(
@@ -329,18 +331,18 @@ class Sandbox:
             stdout_truncated=out_cut,
             stderr_truncated=err_cut,
             wall_time=wall,
-            cpu_time=usage.ru_utime + usage.ru_stime,
+            cpu_time=cpu,
             oom_killed=oom,
         )
 
-    def _verdict(self, rc, sig, timed_out, oom, stderr, out_size, limits, usage):
+    def _verdict(self, rc, sig, timed_out, oom, stderr, out_size, limits, cpu):
         if timed_out:
             return Verdict.WALL_LIMIT
         if oom:
             return Verdict.MEMORY_LIMIT
         if sig == signal.SIGXCPU:
             return Verdict.CPU_LIMIT
-        if sig == signal.SIGKILL and usage.ru_utime + usage.ru_stime >= math.ceil(limits.cpu_seconds):
+        if sig == signal.SIGKILL and cpu >= math.ceil(limits.cpu_seconds):
             return Verdict.CPU_LIMIT  # the hard CPU limit
         if sig == signal.SIGXFSZ or out_size >= limits.file_size:
             return Verdict.OUTPUT_LIMIT
@@ -355,6 +357,17 @@ class Sandbox:
         if sig is not None:
             return Verdict.SIGNALED
         return Verdict.RUNTIME_ERROR
+
+
+def work_root():
+    """
+    Where run directories are made: ``GRADER_WORK_ROOT``, else ``/tmp``. Not ``$TMPDIR``, which may lie under
+    a private (0700) home directory that the slot UID cannot traverse to reach its bind-mounted directories.
+    """
+    root = os.environ.get("GRADER_WORK_ROOT")
+    if root:
+        return root
+    return "/tmp" if os.access("/tmp", os.W_OK | os.X_OK) else None
 
 
 def _read_capped(path, cap):

@@ -102,11 +102,14 @@ def test_fork_bomb_is_bounded_and_does_not_starve_the_next_run(isolation, runner
         assert not _slot_processes(TEST_SLOT_UID_BASE)
 
 
-def test_infinite_loop_gets_the_cpu_verdict(runner):
+def test_infinite_loop_gets_the_cpu_verdict(isolation, runner):
     result = runner.python("while True:\n    pass\n", Limits(cpu_seconds=1, wall_seconds=8))
     assert result.verdict == Verdict.CPU_LIMIT, result
     assert result.signal == 24  # SIGXCPU (bwrap relays it as exit status 152)
-    assert 0.9 <= result.wall_time < 1 + 1.5
+    assert result.wall_time >= 0.9
+    if isolation.cgroups is not None and isolation.cgroups.cpuacct:
+        # within the limit + 1 s of CPU (wall time depends on the load; accounting differs slightly from rlimits)
+        assert 0.5 <= result.cpu_time < 1 + 1.0
     assert "CPU time" in result.message
 
 
@@ -115,7 +118,7 @@ def test_sleep_gets_the_wall_verdict_and_leaves_no_process(isolation, runner):
     code = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\ntime.sleep(30)\n"
     result = runner.python(code, Limits(cpu_seconds=1, wall_seconds=1.5))
     assert result.verdict == Verdict.WALL_LIMIT, result
-    assert abs(result.wall_time - 1.5) < 0.4, result.wall_time
+    assert 1.45 <= result.wall_time < 2.2, result.wall_time  # killed at the wall limit (slack for a loaded host)
     assert "longer than allowed" in result.message
     assert not _leftover_cgroups()
     if isolation.slot_uids:
