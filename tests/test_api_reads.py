@@ -362,3 +362,56 @@ def test_reads_go_to_the_read_replica_when_configured(read_replica):
         list(api.get_all_submissions(COURSE, ITEM, TYPE, read_replica=False))
     assert on_replica.captured_queries == []
     StudentItem.objects.all().delete()
+
+
+# -- bad input of the bulk reads --
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: api.get_all_submissions(None, ITEM, TYPE),
+        lambda: api.get_all_submissions(COURSE, 5, TYPE),
+        lambda: api.get_all_submissions(COURSE, ITEM, ["t"]),
+        lambda: api.get_all_course_submission_information({"c": 1}, TYPE),
+        lambda: api.get_all_course_submission_information(COURSE, None),
+        lambda: api.get_top_submissions(None, ITEM, TYPE, 3),
+        lambda: api.get_top_submissions(COURSE, ITEM, 7, 3),
+        lambda: api.get_student_ids_by_submission_uuid(None, []),
+    ],
+)
+def test_bulk_reads_reject_non_string_ids_when_called(call, django_assert_num_queries):
+    """The generators check their arguments at the call, not at the first ``next()``."""
+    with django_assert_num_queries(0), pytest.raises(SubmissionRequestError):
+        call()
+
+
+def test_bulk_reads_with_unicode_and_blank_ids():
+    data = api.create_submission(item("ü", course_id="cours-é", item_id="élément"), "réponse")
+    assert [row["uuid"] for row in api.get_all_submissions("cours-é", "élément", TYPE)] == [data["uuid"]]
+    assert len(list(api.get_all_course_submission_information("cours-é", TYPE))) == 1
+    assert list(api.get_all_submissions("", "", "")) == []
+    assert list(api.get_all_course_submission_information("", "")) == []
+    assert api.get_top_submissions("", "", "", 3) == []
+    assert StudentItem.objects.count() == 1
+
+
+def test_bulk_reads_accept_course_keys():
+    from opaque_keys.edx.keys import CourseKey
+
+    data = api.create_submission(item("a"), "x")
+    api.set_score(data["uuid"], 2, 2)
+    course_key = CourseKey.from_string(COURSE)
+    assert len(list(api.get_all_course_submission_information(course_key, TYPE))) == 1
+    assert len(list(api.get_all_submissions(course_key, ITEM, TYPE))) == 1
+    assert api.get_top_submissions(course_key, ITEM, TYPE, 1) == [{"score": 2, "content": "x"}]
+    assert api.get_student_ids_by_submission_uuid(course_key, [data["uuid"]]) == {data["uuid"]: "a"}
+
+
+def test_bulk_reads_of_large_answers():
+    big = {"text": "x" * 100_000}
+    data = api.create_submission(item("a"), big)
+    api.set_score(data["uuid"], 1, 1)
+    assert api.get_top_submissions(COURSE, ITEM, TYPE, 1)[0]["content"] == big
+    assert next(api.get_all_submissions(COURSE, ITEM, TYPE))["answer"] == big
+    assert next(api.get_all_course_submission_information(COURSE, TYPE))[1]["answer"] == big

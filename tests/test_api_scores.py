@@ -398,11 +398,26 @@ def test_get_scores_is_one_query(student_item, django_assert_num_queries):
         assert len(api.get_scores(student_item["course_id"], student_item["student_id"])) == 5
 
 
-def test_get_scores_bad_input():
+@pytest.mark.parametrize(("course_id", "student_id"), [(None, "student"), ("course", 5), (["c"], "s"), (b"c", "s")])
+def test_get_scores_bad_input(course_id, student_id):
     with pytest.raises(SubmissionRequestError):
-        api.get_scores(None, "student")
-    with pytest.raises(SubmissionRequestError):
-        api.get_scores("course", "")
+        api.get_scores(course_id, student_id)
+
+
+def test_get_scores_blank_ids_match_nothing(submission):
+    assert api.get_scores("", "") == {}
+
+
+def test_course_keys_are_accepted_where_4x_lookups_took_them(student_item, submission):
+    """edx-platform passes opaque keys to some reads; Django's lookups turned them into strings in 4.x."""
+    from opaque_keys.edx.keys import CourseKey, UsageKey
+
+    course_key = CourseKey.from_string(student_item["course_id"])
+    usage_key = UsageKey.from_string(student_item["item_id"])
+    api.set_score(submission["uuid"], 1, 2)
+    assert api.get_scores(course_key, student_item["student_id"])[student_item["item_id"]]["points_earned"] == 1
+    api.reset_score(student_item["student_id"], course_key, usage_key)
+    assert api.get_score(student_item) is None
 
 
 def test_get_scores_database_error(student_item):

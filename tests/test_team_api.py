@@ -423,3 +423,28 @@ def test_team_reset_scores_unknown():
 def test_team_api_uses_the_api_module():
     """4.x callers patch ``submissions.team_api._api``."""
     assert team_api._api is api
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(None, ITEM, TEAM), (COURSE, None, TEAM), (COURSE, ITEM, 5), ("", "", ""), ("cours-é", "élément", "équipe")],
+)
+def test_team_reads_with_odd_ids_find_nothing_and_write_nothing(team_submission, args):
+    before = counts()
+    with pytest.raises(TeamSubmissionNotFoundError):
+        team_api.get_team_submission_for_team(*args)
+    if args[:2] != (COURSE, ITEM):
+        assert team_api.get_all_team_submissions(*args[:2]) == []
+    assert counts() == before
+
+
+def test_team_submission_with_unicode_and_a_large_answer(user):
+    answer = {"text": "ü" * 16_000}  # 96 002 characters once stored with \\u escapes
+    data = team_api.create_submission_for_team("cours-é", "élément", "équipe", user.pk, ["membre-ü"], answer)
+    assert team_api.get_team_submission(data["team_submission_uuid"])["answer"] == answer
+    assert (
+        team_api.get_team_submission_for_student(
+            {"student_id": "membre-ü", "course_id": "cours-é", "item_id": "élément", "item_type": "openassessment"}
+        )["team_id"]
+        == "équipe"
+    )

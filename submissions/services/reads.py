@@ -26,7 +26,7 @@ from submissions.services.lookup import (
     safe_cache_key,
 )
 from submissions.services.student_items import find_student_item
-from submissions.services.validation import parse_uuid, validate_identifier
+from submissions.services.validation import coerce_lookup_key, parse_uuid
 
 __all__ = [
     "MAX_TOP_SUBMISSIONS",
@@ -139,11 +139,21 @@ def get_submissions(student_item_dict, limit=None):
         raise SubmissionStorageError(f"Error getting submission request for student item {student_item_dict}") from exc
 
 
+def _lookup_keys(**keys):
+    return [coerce_lookup_key(name, value) for name, value in keys.items()]
+
+
 def get_all_submissions(course_id, item_id, item_type, read_replica=True):
     """
     Generator: the latest active submission of every student of an item, ordered by student id,
-    each dict with ``student_id`` added. One query (rows streamed in chunks).
+    each dict with ``student_id`` added. One query (rows streamed in chunks). Arguments are checked
+    when called, rows read when iterated.
     """
+    course_id, item_id, item_type = _lookup_keys(course_id=course_id, item_id=item_id, item_type=item_type)
+    return _all_submissions(course_id, item_id, item_type, read_replica)
+
+
+def _all_submissions(course_id, item_id, item_type, read_replica):
     queryset = (
         _queryset(Submission, replica_alias(read_replica))
         .select_related("student_item", "team_submission")
@@ -171,6 +181,11 @@ def get_all_course_submission_information(course_id, item_type, read_replica=Tru
     submission. Rows are read in chunks with the latest score, its submission and its
     annotations joined or prefetched, so the number of queries does not grow with the rows.
     """
+    course_id, item_type = _lookup_keys(course_id=course_id, item_type=item_type)
+    return _all_course_submission_information(course_id, item_type, read_replica)
+
+
+def _all_course_submission_information(course_id, item_type, read_replica):
     queryset = (
         _queryset(Submission, replica_alias(read_replica))
         .select_related("student_item__scoresummary__latest__submission", "team_submission")
@@ -208,6 +223,7 @@ def get_top_submissions(course_id, item_id, item_type, number_of_top_scores, use
             msg=f"Number of top scores must be a number between 1 and {MAX_TOP_SUBMISSIONS}.",
             field_errors={"number_of_top_scores": [f"Must be an integer between 1 and {MAX_TOP_SUBMISSIONS}."]},
         )
+    course_id, item_id, item_type = _lookup_keys(course_id=course_id, item_id=item_id, item_type=item_type)
     cache_key = top_submissions_cache_key(course_id, item_id, item_type, number_of_top_scores)
     if use_cache:
         cached = cache_get(cache_key)
@@ -242,7 +258,7 @@ def get_top_submissions(course_id, item_id, item_type, number_of_top_scores, use
 
 def get_student_ids_by_submission_uuid(course_id, submission_uuids, read_replica=True):
     """``{str(uuid): student_id}`` for the active submissions among ``submission_uuids`` in the course."""
-    validate_identifier("course_id", course_id)
+    course_id = coerce_lookup_key("course_id", course_id)
     if isinstance(submission_uuids, str | bytes) or not hasattr(submission_uuids, "__iter__"):
         raise SubmissionRequestError(
             "submission_uuids must be a list", field_errors={"submission_uuids": ["Expected a list of uuids."]}

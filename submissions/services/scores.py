@@ -18,8 +18,8 @@ from submissions.services.lookup import cache_delete_many, get_submission_model,
 from submissions.services.student_items import lock_student_item
 from submissions.services.validation import (
     STUDENT_ITEM_KEYS,
+    coerce_lookup_key,
     validate_annotation,
-    validate_identifier,
     validate_points,
 )
 from submissions.signals import score_reset, score_set
@@ -98,8 +98,9 @@ def reset_score(student_id, course_id, item_id, clear_state=False, emit_signal=T
     All of it happens in one transaction, the signal last. No-op when the student item does not
     exist. Returns the reset Score or None.
     """
-    for name, value in (("student_id", student_id), ("course_id", course_id), ("item_id", item_id)):
-        validate_identifier(name, value)
+    student_id = coerce_lookup_key("student_id", student_id, allow_blank=False)
+    course_id = coerce_lookup_key("course_id", course_id, allow_blank=False)
+    item_id = coerce_lookup_key("item_id", item_id, allow_blank=False)
     try:
         with transaction.atomic():
             student_item_pk = (
@@ -174,8 +175,8 @@ def get_score(student_item):
 
 def get_scores(course_id, student_id):
     """``{item_id: unannotated score dict}`` of the learner's latest non-hidden scores in the course."""
-    validate_identifier("course_id", course_id)
-    validate_identifier("student_id", student_id)
+    course_id = coerce_lookup_key("course_id", course_id)
+    student_id = coerce_lookup_key("student_id", student_id)
     try:
         summaries = list(
             ScoreSummary.objects.filter(student_item__course_id=course_id, student_item__student_id=student_id)

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_POSITIVE_INT",
     "validate_student_item_dict",
     "validate_identifier",
+    "coerce_lookup_key",
     "validate_answer",
     "validate_attempt_number",
     "validate_submitted_at",
@@ -59,6 +60,28 @@ def validate_identifier(name, value, *, max_length=MAX_ID_LENGTH, error_class=Su
     message = _identifier_error(value, max_length)
     if message:
         raise error_class(f"Invalid {name}", field_errors={name: [message]})
+    return value
+
+
+def _is_opaque_key(value):
+    """An edx-opaque-keys key (CourseKey, UsageKey...), recognised without importing the package."""
+    return any(klass.__module__.startswith("opaque_keys") for klass in type(value).__mro__)
+
+
+def coerce_lookup_key(name, value, *, allow_blank=True, error_class=SubmissionRequestError):
+    """
+    A course, item or student id used to *look rows up*, as a string.
+
+    Strings pass; an edx-opaque-keys key (``CourseKey``, ``UsageKey``) is turned into its string, as
+    Django's lookups did for 4.x callers that pass keys; anything else is a request error. Blank
+    strings are accepted unless ``allow_blank`` is false (they simply match nothing).
+    """
+    if _is_opaque_key(value):
+        value = str(value)
+    if not isinstance(value, str):
+        raise error_class(f"Invalid {name}", field_errors={name: [f"Must be a string, not {type(value).__name__}."]})
+    if not allow_blank:
+        validate_identifier(name, value, error_class=error_class)
     return value
 
 
