@@ -37,7 +37,8 @@ DEFAULTS = {
     # Seconds a pulled row is reserved for its grader before it may be handed out again.
     # None: SUBMISSION_PROCESSING_DELAY (minutes, edx-submissions 4.x) if set, else 300.
     "PROCESSING_DELAY": None,
-    # Hand-outs plus recording failures allowed per submission before it fails for good.
+    # Hand-outs allowed per submission (a failed recording ends its hand-out); at the cap the row fails
+    # for good with the failure notice. 0: no cap.
     "MAX_ATTEMPTS": 5,
     # Seconds a row in "retry" waits before it is eligible again (multiplied by its failures).
     "RETRY_BACKOFF": 30,
