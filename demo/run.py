@@ -182,6 +182,15 @@ def main():
             print(result.stderr, end="", file=sys.stderr, flush=True)
         last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "demo: 0/0 graded"
         say(f"graded in {elapsed:.1f}s")
+        pages = ["/", "/feedback/1/", "/admin/login/", "/api-auth/login/", "/xqueue/status/"]
+        if procs.get("worker"):
+            pages += ["/api/instructor/v2/docs", "/api/instructor/v2/schema"]
+        broken = [page for page in pages if not wait_http(base_url + page, 10)]
+        if broken:
+            say(f"pages not answering 200: {', '.join(broken)}")
+            result.returncode = result.returncode or 1
+        else:
+            say(f"pages answer 200: {', '.join(pages)}")
         if once:
             for name in ("grader", "worker", "server"):
                 stop(procs.get(name), name)

@@ -7,6 +7,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", views.results, name="results"),
+    path("feedback/<int:submission_id>/", views.feedback, name="feedback"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
     path("xqueue/", include("submissions.external_grader.urls")),
