@@ -78,7 +78,8 @@ def fill(rows, pending):
             cur.execute(
                 "INSERT INTO submissions_externalgraderdetail (submission_id, queue_name, queue_key, "
                 "grader_file_name, points_possible, status, status_time, created_at, num_failures, num_attempts) "
-                f"SELECT {base} + {number}, '{queue_name}', 'k', '', 1, {status}, {age}, {age}, 0, 0 FROM {series % rows}"
+                f"SELECT {base} + {number}, '{queue_name}', 'k', '', 1, {status}, {age}, {age}, 0, 0 "
+                f"FROM {series % rows}"
             )
         if connection.vendor == "postgresql":
             cur.execute("ANALYZE")
