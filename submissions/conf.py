@@ -60,6 +60,9 @@ DEFAULTS = {
     "GRADER_GROUP": "xqueue",
     # {username: [queue names]} restricting grader accounts to queues; absent users may use all.
     "GRADER_QUEUES": {},
+    # Seconds a session may skip re-checking that its user is still a grader (saves a query per request);
+    # 0 checks on every request. Deactivated users are refused at once either way.
+    "GRADER_CHECK_INTERVAL": 60,
     # Answer unauthenticated grader calls with 302 to login/ (legacy watchers) instead of 401.
     "XQUEUE_LEGACY_REDIRECT": False,
     # Failed logins allowed per username and per client address in LOGIN_RATE_WINDOW seconds.

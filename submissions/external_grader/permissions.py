@@ -11,6 +11,8 @@ another queue, or answering a submission of another queue, is refused with
 :class:`~submissions.errors.GraderAuthorizationError` (403).
 """
 
+import time
+
 from rest_framework.permissions import BasePermission
 
 from submissions.conf import app_settings
@@ -23,10 +25,14 @@ __all__ = [
     "allowed_queues",
     "check_queue_allowed",
     "check_reply_allowed",
+    "remember_grader",
 ]
 
 #: A model permission that makes an account a grader without the group.
 GRADER_PERMISSION = "submissions.change_externalgraderdetail"
+
+#: Session key holding ``[user pk, time of the last successful grader check]``.
+_SESSION_KEY = "_submissions_xqueue_grader"
 
 
 def is_grader(user):
@@ -70,10 +76,38 @@ def check_reply_allowed(user, submission_id):
         raise GraderAuthorizationError(f"User is not authorised to use queue '{queue_name}'")
 
 
+def remember_grader(session, user):
+    """Note in ``session`` that ``user`` was just found to be a grader."""
+    session[_SESSION_KEY] = [user.pk, time.time()]
+
+
+def _recently_checked(session, user):
+    interval = app_settings.GRADER_CHECK_INTERVAL
+    mark = session.get(_SESSION_KEY) if (interval and session is not None) else None
+    if not isinstance(mark, list) or len(mark) != 2 or mark[0] != user.pk:
+        return False
+    return 0 <= time.time() - mark[1] < interval
+
+
 class IsGrader(BasePermission):
-    """DRF permission: the request's user is a grader (see the module docstring)."""
+    """
+    DRF permission: the request's user is a grader (see the module docstring).
+
+    A session whose user passed the check less than ``GRADER_CHECK_INTERVAL`` seconds ago skips the group
+    query; the user row itself is loaded on every request, so deactivation takes effect at once.
+    """
 
     message = "User is not authorised to use the grader interface"
 
     def has_permission(self, request, view):
-        return is_grader(request.user)
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        session = getattr(request, "session", None)
+        if _recently_checked(session, user):
+            return True
+        if not is_grader(user):
+            return False
+        if session is not None and app_settings.GRADER_CHECK_INTERVAL:
+            remember_grader(session, user)
+        return True

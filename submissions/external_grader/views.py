@@ -214,6 +214,7 @@ class XQueueViewSet(ViewSet):
             return _reply(False, NOT_AUTHORISED, status.HTTP_403_FORBIDDEN)
         limiter.record_success()
         django_login(request._request, user)
+        grader_permissions.remember_grader(request._request.session, user)
         request.user = user
         log.info("XQueue grader %s logged in", user.pk)
         return _reply(True, "Logged in")

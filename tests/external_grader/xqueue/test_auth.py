@@ -321,3 +321,21 @@ def test_any_prefix_works_and_redirects_to_its_own_login(client, grader, setting
     settings.SUBMISSIONS = {"XQUEUE_LEGACY_REDIRECT": True}
     response = Client().get("/lms/xqueue/get_queuelen/", {"queue_name": "q"})
     assert (response.status_code, response["Location"]) == (302, "/lms/xqueue/login/")
+
+
+def test_grader_check_is_remembered_for_the_interval(client, grader, settings):
+    settings.SUBMISSIONS = {"GRADER_CHECK_INTERVAL": 60}
+    client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
+    grader.groups.clear()
+    # Within the interval the session is trusted (no group query): session + user rows only, then the queue check.
+    assert client.get("/xqueue/get_queuelen/", {"queue_name": ""}).status_code == 400
+    settings.SUBMISSIONS = {"GRADER_CHECK_INTERVAL": 0}
+    assert client.get("/xqueue/get_queuelen/", {"queue_name": ""}).status_code == 403
+
+
+def test_deactivated_grader_refused_at_once_despite_the_interval(client, grader, settings):
+    settings.SUBMISSIONS = {"GRADER_CHECK_INTERVAL": 3600}
+    client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
+    grader.is_active = False
+    grader.save()
+    assert client.get("/xqueue/get_queuelen/", {"queue_name": "q"}).status_code == 401
