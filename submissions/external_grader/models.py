@@ -40,7 +40,27 @@ def _guarded(name):
 
 
 class ExternalGraderDetailManager(models.Manager):
-    """Default manager. Queue reads and writes live in ``submissions.external_grader.queue``."""
+    """
+    Default manager. Queue reads and writes live in ``submissions.external_grader.queue``; the
+    read-only methods of the 4.x manager are kept, with the queue's eligibility (4.x #17 fixed:
+    fresh rows are visible at once, the processing delay is in seconds).
+    """
+
+    def time_filter(self):
+        """``Q`` of the rows a grader could receive now (pending, retry past back-off, stale pulled)."""
+        from django.utils.timezone import now as current_time
+
+        from submissions.external_grader.queue._common import eligible_q
+
+        return eligible_q(current_time())
+
+    def get_queue_length(self, queue_name):
+        """Rows of ``queue_name`` a grader could pull now."""
+        return self.filter(queue_name=queue_name).filter(self.time_filter()).count()
+
+    def get_next_submission(self, queue_name):
+        """The row ``pull`` would hand out next (read only: no lock, no new key), or None."""
+        return self.filter(queue_name=queue_name).filter(self.time_filter()).order_by("created_at", "pk").first()
 
 
 class ExternalGraderDetail(models.Model):

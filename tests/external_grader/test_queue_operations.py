@@ -217,3 +217,13 @@ def test_points_rounding_half_up():
     assert queue.scaled_points(1 / 3, 3) == 1
     assert queue.scaled_points(0, 5) == 0 and queue.scaled_points(1, 5) == 5
     assert queue.scaled_points(0.3, 0) == 0
+
+
+def test_legacy_manager_methods():
+    assert ExternalGraderDetail.objects.get_queue_length("q1") == 0
+    first, second = create(), create()
+    assert ExternalGraderDetail.objects.get_queue_length("q1") == 2  # visible at once (4.x #17)
+    assert ExternalGraderDetail.objects.get_next_submission("q1").pk == first.pk
+    queue.pull("q1")
+    assert ExternalGraderDetail.objects.get_next_submission("q1").pk == second.pk
+    assert ExternalGraderDetail.objects.filter(ExternalGraderDetail.objects.time_filter()).count() == 1
