@@ -34,6 +34,8 @@ class GradingRequest:
     @classmethod
     def from_xqueue(cls, header, body, files):
         """Build from the decoded ``xqueue_header``/``xqueue_body``/``xqueue_files`` of ``get_submission``."""
+        if not isinstance(body, dict):
+            body = {"student_response": body if isinstance(body, str) else json.dumps(body)}
         payload = body.get("grader_payload", "")
         if not isinstance(payload, str):
             payload = json.dumps(payload)

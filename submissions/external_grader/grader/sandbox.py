@@ -203,6 +203,11 @@ class Sandbox:
         ]
         if self.slot_uid is not None:
             pairs.append((resource.RLIMIT_NPROC, (limits.processes, limits.processes)))
+        elif not self.is_root and not (self.cgroups is not None and self.cgroups.pids):
+            # No slot UID and no pids cgroup: RLIMIT_NPROC counts every process of the worker's own UID, so
+            # allow what already runs plus the run's share. A weaker bound, but a bound.
+            allowed = _count_uid_processes(os.getuid()) + limits.processes
+            pairs.append((resource.RLIMIT_NPROC, (allowed, allowed)))
         if limits.address_space:
             pairs.append((resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes)))
         return pairs
@@ -375,6 +380,17 @@ def _read_capped(path, cap):
     with open(path, "rb") as handle:
         data = handle.read(cap)
     return data, size > cap, size
+
+
+def _count_uid_processes(uid):
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                count += os.stat(f"/proc/{entry}").st_uid == uid
+            except FileNotFoundError:
+                continue
+    return count
 
 
 def _kill_uid(uid, rounds=20):

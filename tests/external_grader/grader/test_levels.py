@@ -147,3 +147,47 @@ def test_reduced_level_enforces_cpu_memory_and_processes(reduced):
     result = _run_python(reduced, bomb, Limits(processes=24, wall_seconds=10))
     assert result.verdict == Verdict.OK, result
     assert 0 < int(result.stdout) < 24
+
+
+NON_ROOT_SCRIPT = """
+import json
+from submissions.external_grader.grader.limits import Limits
+from submissions.external_grader.grader.probe import probe
+report = probe()
+box = report.sandbox(0)
+app = box.new_dir("a-")
+with open(app + "/m.py", "w") as handle:
+    handle.write(
+        "import os, time\\nn = 0\\nfor _ in range(3000):\\n    try:\\n        pid = os.fork()\\n"
+        "    except OSError:\\n        break\\n    if pid == 0:\\n        time.sleep(2)\\n        os._exit(0)\\n"
+        "    n += 1\\nprint(n)\\n"
+    )
+result = box.run(["/usr/bin/python3", "{app}/m.py"], app_dir=app, limits=Limits(processes=30))
+box.cleanup()
+print(json.dumps({"level": report.level, "missing": report.missing, "verdict": result.verdict,
+                  "forks": int(result.stdout or 0)}))
+"""
+
+
+def test_non_root_worker_gets_full_isolation_and_a_process_bound():
+    """A grader run by an ordinary user: no slot UIDs or cgroups, but bwrap and RLIMIT_NPROC still apply."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv or not os.path.exists("/usr/bin/python3"):
+        pytest.skip("needs root (to become an ordinary user), setpriv and the system python3")
+    code_root = os.path.dirname(os.path.dirname(os.path.abspath(__import__("submissions").__file__)))
+    out = subprocess.run(
+        [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", NON_ROOT_SCRIPT],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": code_root},
+        cwd="/",
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode and "Permission denied" in out.stderr:
+        pytest.skip(f"the library's code is not readable by an ordinary user here: {out.stderr[-200:]}")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.splitlines()[-1])
+    if report["level"] != "full":
+        pytest.skip(f"unprivileged user namespaces unavailable: detected level is {report['level']!r}")
+    assert any("per-slot UIDs" in item for item in report["missing"])
+    assert report["verdict"] == "ok"
+    assert 0 < report["forks"] < 30
