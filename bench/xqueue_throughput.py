@@ -178,6 +178,18 @@ def measure_logins(url, rounds, timeout):
     return latencies, failures
 
 
+def measure_sequential_logins(url, count, timeout):
+    """``count`` logins one after another (no concurrency): the cost of one login handshake."""
+    latencies = []
+    for _ in range(count):
+        client = XQueueClient(url, "bench-grader", PASSWORD, timeout=timeout)
+        start = time.perf_counter()
+        if client.login():
+            latencies.append(time.perf_counter() - start)
+        client.close()
+    return latencies
+
+
 def run_load(url, total, workers):
     """W clients grade ``total`` submissions of QUEUE; returns graded/s and per-endpoint latencies."""
     lock = threading.Lock()
@@ -331,6 +343,8 @@ def bench_host(host, args):
     host.start()
     try:
         logins, login_failures = measure_logins(host.url, args.login_rounds, timeout=30)
+        sequential = measure_sequential_logins(host.url, 20, timeout=30)
+        print(f"login (one at a time) p50 {ms(percentile(sequential, 50))}  p95 {ms(percentile(sequential, 95))}")
         load = run_load(host.url, args.n, args.clients)
     finally:
         host.stop()

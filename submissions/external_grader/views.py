@@ -219,7 +219,7 @@ class XQueueViewSet(ViewSet):
         log.info("XQueue grader %s logged in", user.pk)
         return _reply(True, "Logged in")
 
-    @action(detail=False, methods=["get", "post"], url_path="logout", url_name="logout")
+    @action(detail=False, methods=["get", "post", "put", "patch", "delete"], url_path="logout", url_name="logout")
     def logout(self, request):
         django_logout(request._request)
         return _reply(True, "Goodbye")

@@ -113,7 +113,7 @@ def test_login_needs_no_csrf_even_with_a_session(grader_client):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("method", ["get", "post", "put", "delete"])
 def test_logout(grader_client, method):
     response = getattr(grader_client, method)("/xqueue/logout/")
     assert response.status_code == 200
