@@ -119,7 +119,8 @@ def record_score_event(detail, points_earned, score_msg, kind=ScoreEventDelivery
         payload=json.dumps({"event": data.as_dict(), "done": []}, sort_keys=True),
     )
     delivery_id = delivery.pk
-    transaction.on_commit(lambda: deliver(delivery_id))
+    # robust: a failure after commit (e.g. the database gone) is logged; the row stays due for redelivery
+    transaction.on_commit(lambda: deliver(delivery_id), robust=True)
     return delivery
 
 

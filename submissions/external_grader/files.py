@@ -245,7 +245,7 @@ def delete_blobs_on_commit(names):
     """Delete blobs once the current transaction commits (at once outside a transaction)."""
     names = [name for name in names if name]
     if names:
-        transaction.on_commit(lambda: delete_blobs(names))
+        transaction.on_commit(lambda: delete_blobs(names), robust=True)
 
 
 def purge_files(older_than_days, queue_name=None, dry_run=False, batch_size=500):

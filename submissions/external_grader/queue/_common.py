@@ -95,7 +95,7 @@ def fail_row(row, reason, notice=True):
     def announce():
         signals.external_grader_failed.send_robust(sender=ExternalGraderDetail, external_grader=row, reason=reason)
 
-    transaction.on_commit(announce)
+    transaction.on_commit(announce, robust=True)
 
 
 def in_sqlite():
