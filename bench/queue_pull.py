@@ -69,17 +69,18 @@ def fill(rows, pending):
                 f"created_at, raw_answer, status) SELECT {uuid}, {item_id}, {number}, {now}, {now}, '\"x\"', 'A' "
                 f"FROM {series % rows}"
             )
-            status = f"CASE WHEN {number} > {rows - pending} THEN 'pending' ELSE 'retired' END"
+            # grader rows join the submissions just made; attempt_number is the series number
+            status = f"CASE WHEN attempt_number > {rows - pending} THEN 'pending' ELSE 'retired' END"
             age = (
-                f"{now} - ({rows} - {number}) * interval '1 millisecond'"
+                f"{now} - ({rows} - attempt_number) * interval '1 millisecond'"
                 if connection.vendor == "postgresql"
-                else f"{now} - interval ({rows} - {number}) * 1000 microsecond"
+                else f"{now} - interval ({rows} - attempt_number) * 1000 microsecond"
             )
             cur.execute(
                 "INSERT INTO submissions_externalgraderdetail (submission_id, queue_name, queue_key, "
                 "grader_file_name, points_possible, status, status_time, created_at, num_failures, num_attempts) "
-                f"SELECT {base} + {number}, '{queue_name}', 'k', '', 1, {status}, {age}, {age}, 0, 0 "
-                f"FROM {series % rows}"
+                f"SELECT id, '{queue_name}', 'k', '', 1, {status}, {age}, {age}, 0, 0 "
+                f"FROM submissions_submission WHERE id > {base}"
             )
         if connection.vendor == "postgresql":
             cur.execute("ANALYZE")
