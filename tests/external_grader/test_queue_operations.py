@@ -227,3 +227,12 @@ def test_legacy_manager_methods():
     queue.pull("q1")
     assert ExternalGraderDetail.objects.get_next_submission("q1").pk == second.pk
     assert ExternalGraderDetail.objects.filter(ExternalGraderDetail.objects.time_filter()).count() == 1
+
+
+def test_lenient_key_and_points_types():
+    detail = create(queue_key=12345, points_possible=2.0)
+    assert detail.queue_key == "12345" and detail.points_possible == 2
+    with pytest.raises(SubmissionRequestError):
+        create(points_possible=1.5)
+    with pytest.raises(SubmissionRequestError):
+        create(queue_key=["x"])

@@ -77,6 +77,10 @@ def create_external_grader_detail(
     any error nothing is left behind: no rows, no stored blobs.
     """
     extra = external_grader_additional_data
+    if isinstance(queue_key, int) and not isinstance(queue_key, bool):
+        queue_key = str(queue_key)
+    if isinstance(points_possible, float) and points_possible.is_integer():
+        points_possible = int(points_possible)  # e.g. a block's max_score() of 2.0
     _validate(queue_name, queue_key, grader_file_name, points_possible)
     grader_payload = _as_text("grader_payload", extra.get("grader_payload"))
     student_info = _as_text("student_info", extra.get("student_info"))
