@@ -224,3 +224,40 @@ def test_stale_reserve_under_concurrency_keeps_one_live_key():
     assert len(second_keys) == count and late["rejected"] == count
     assert all(second_keys[sid] != first_keys[sid] for sid in second_keys)
     assert Score.objects.filter(submission__external_grader_detail__queue_name=QUEUE).count() == count
+
+
+def test_concurrent_redelivery_sends_each_event_once():
+    """Several workers redelivering the same outbox rows at once: every event goes out once."""
+    from submissions.external_grader.events import deliver_pending_events
+
+    calls = []
+    calls_lock = threading.Lock()
+
+    def on_score(sender, score, **kwargs):
+        with calls_lock:
+            calls.append(score.submission_id)
+
+    count = 60
+    for _ in range(count):
+        create(queue_name=QUEUE)
+    # grade with the receiver disconnected and the on-commit delivery failing: rows stay due
+    signals.external_grader_score_submitted.connect(_always_fails, dispatch_uid="concurrency-fail")
+    try:
+        while (row := queue.pull(QUEUE)) is not None:
+            queue.put_result(row.submission_id, row.pullkey, reply())
+    finally:
+        signals.external_grader_score_submitted.disconnect(dispatch_uid="concurrency-fail")
+    assert ScoreEventDelivery.objects.filter(delivered_at__isnull=True).count() == count
+    ScoreEventDelivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+    signals.external_grader_score_submitted.connect(on_score, dispatch_uid="concurrency-redeliver")
+    try:
+        _run_threads(PULLERS, lambda index: deliver_pending_events())
+    finally:
+        signals.external_grader_score_submitted.disconnect(dispatch_uid="concurrency-redeliver")
+    _report({"db": connection.vendor, "redelivery_workers": PULLERS, "events": count, "sent": len(calls)})
+    assert sorted(calls) == sorted(set(calls)) and len(calls) == count
+    assert ScoreEventDelivery.objects.filter(delivered_at__isnull=True).count() == 0
+
+
+def _always_fails(sender, **kwargs):
+    raise RuntimeError("receiver down")
