@@ -18,7 +18,14 @@ from urllib.parse import unquote
 
 from submissions.errors import InstructorParameterError
 
-__all__ = ["CourseKey", "UsageKey", "parse_course_key", "parse_usage_key", "CONTAINER_BLOCK_TYPES"]
+__all__ = [
+    "CourseKey",
+    "UsageKey",
+    "parse_course_key",
+    "parse_usage_key",
+    "has_control_characters",
+    "CONTAINER_BLOCK_TYPES",
+]
 
 #: Block types that hold other blocks and cannot be rescored or overridden.
 CONTAINER_BLOCK_TYPES = frozenset({"course", "chapter", "sequential", "vertical", "library_content", "unit"})
@@ -67,10 +74,16 @@ class UsageKey:
         return self.block_type in CONTAINER_BLOCK_TYPES
 
 
+def has_control_characters(text):
+    """Whether ``text`` holds characters no key or name can contain (NUL, other control characters)."""
+    return any(ord(char) < 32 or 127 <= ord(char) < 160 for char in text)
+
+
 def _decode(value):
     if not isinstance(value, str) or not value:
         return ""
-    return unquote(value) if "%" in value else value
+    text = unquote(value) if "%" in value else value
+    return "" if has_control_characters(text) else text
 
 
 def _opaque_keys():

@@ -11,7 +11,9 @@ import base64
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -27,7 +29,17 @@ from tests.instructor_v2.conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The real WSGI handler closes connections after each request: keep the test transaction (as the test client)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Permission and existence checks shared by the services (staff, instructor, course, problem)."""
 
 from submissions.errors import InstructorNotFoundError, InstructorPermissionError, NotRescorableError
+from submissions.instructor_v2.keys import has_control_characters
 
 __all__ = ["require_staff", "require_instructor", "require_problem", "require_learner"]
 
@@ -41,4 +42,7 @@ def require_learner(backend, identifier):
 
     if identifier in (None, ""):
         raise InstructorParameterError("The learner is required", field_errors={"learner": "This field is required."})
-    return backend.find_learner(str(identifier))
+    identifier = str(identifier)
+    if has_control_characters(identifier) or len(identifier) > 254:
+        raise InstructorNotFoundError("Learner not found")  # no username or email can be like this
+    return backend.find_learner(identifier)
