@@ -35,7 +35,7 @@ def check_instructor_settings(app_configs=None, **kwargs):
             errors.append(
                 Error(
                     "SUBMISSIONS['TASK_RUNNER'] is 'tasks' but no Tasks API is installed.",
-                    hint="Use Django 6, or pip install 'django-submissions[tasks]' (the django-tasks backport).",
+                    hint="Use Django 6, or pip install 'django-submissions[instructor]' (the django-tasks backport).",
                     id="submissions_instructor.E003",
                 )
             )

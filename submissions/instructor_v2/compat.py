@@ -9,7 +9,7 @@ try:  # Django >= 6.0
     from django.tasks.base import TaskResult, TaskResultStatus
     from django.tasks.signals import task_enqueued, task_finished, task_started
 except ImportError:
-    try:  # the backport (pip install django-submissions[tasks])
+    try:  # the backport (in the django-submissions[instructor] extra)
         from django_tasks import task, task_backends
         from django_tasks.backends.base import BaseTaskBackend
         from django_tasks.base import TaskResult, TaskResultStatus
