@@ -16,7 +16,13 @@ DB_ENGINE = os.environ.get("SUBMISSIONS_TEST_DB", "sqlite")
 DB_NAME = os.environ.get("SUBMISSIONS_TEST_DB_NAME", "submissions")
 
 if DB_ENGINE == "sqlite":
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": f"{DB_NAME}.sqlite3", "TEST": {"NAME": os.environ.get("SUBMISSIONS_TEST_SQLITE_FILE") or None}}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": f"{DB_NAME}.sqlite3",
+            "TEST": {"NAME": os.environ.get("SUBMISSIONS_TEST_SQLITE_FILE") or None},
+        }
+    }
 elif DB_ENGINE == "postgres":
     DATABASES = {
         "default": {

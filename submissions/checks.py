@@ -37,7 +37,9 @@ def check_settings(app_configs=None, **kwargs):
         return [Error("SUBMISSIONS must be a dict.", id="submissions.E005")]
     for key in sorted(set(user_settings) - set(DEFAULTS)):
         if key in REMOVED_SETTINGS:
-            errors.append(Error(f"SUBMISSIONS[{key!r}] was removed.", hint=REMOVED_SETTINGS[key], id="submissions.E002"))
+            errors.append(
+                Error(f"SUBMISSIONS[{key!r}] was removed.", hint=REMOVED_SETTINGS[key], id="submissions.E002")
+            )
         else:
             errors.append(
                 Error(f"Unknown setting SUBMISSIONS[{key!r}].", hint="See docs/settings.rst.", id="submissions.E001")

@@ -15,11 +15,7 @@ UUID_COLUMNS = {
 
 
 def _applies(connection):
-    return (
-        connection.vendor == "mysql"
-        and connection.mysql_is_mariadb
-        and connection.mysql_version >= (10, 7)
-    )
+    return connection.vendor == "mysql" and connection.mysql_is_mariadb and connection.mysql_version >= (10, 7)
 
 
 def _column_type(cursor, table, column):
