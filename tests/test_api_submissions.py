@@ -87,6 +87,13 @@ def test_submitted_at_naive_and_iso_string(student_item):
     assert data["submitted_at"] == datetime.datetime(2022, 1, 1, 10, tzinfo=datetime.UTC)
 
 
+def test_submitted_at_without_time_zone_support(student_item, settings):
+    settings.USE_TZ = False
+    aware = datetime.datetime(2022, 1, 1, 10, tzinfo=datetime.UTC)
+    data = api.create_submission(student_item, "x", submitted_at=aware)
+    assert data["submitted_at"] == timezone.make_naive(aware)
+
+
 @pytest.mark.parametrize(
     "answer",
     [

@@ -13,6 +13,7 @@ import numbers
 import uuid as uuid_module
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -158,7 +159,7 @@ def validate_attempt_number(attempt_number, *, required=False, error_class=Submi
 def validate_submitted_at(submitted_at, *, error_class=SubmissionRequestError):
     """
     ``None``, an aware ``datetime``, a naive one (taken in the current time zone), or an ISO 8601
-    string. Returns an aware datetime or None.
+    string. Returns an aware datetime (a naive one when the host runs with ``USE_TZ = False``) or None.
     """
     if submitted_at is None:
         return None
@@ -177,6 +178,8 @@ def validate_submitted_at(submitted_at, *, error_class=SubmissionRequestError):
             "Invalid submitted_at",
             field_errors={"submitted_at": [f"Expected a datetime, got {type(submitted_at).__name__}."]},
         )
+    if not settings.USE_TZ:
+        return timezone.make_naive(value) if timezone.is_aware(value) else value
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
