@@ -181,3 +181,43 @@ def test_team_rule_after_the_caller_rolls_back(user_factory):
     data = team_api.create_submission_for_team("course-race", "team-item", "team-3", user.pk, ["b"], "second")
     assert data["answer"] == "second"
     assert TeamSubmission.objects.count() == 1
+
+
+def test_student_item_insert_race_retries_the_get(caplog):
+    """
+    Deterministic form of the get-or-create race: another transaction has inserted the item but
+    not committed when ours looks it up; our insert waits on the unique key, fails with an
+    IntegrityError once the other commits, and the retried get returns the committed row.
+    """
+    inserted = threading.Event()
+    outcome = {}
+
+    def other_request():
+        try:
+            with transaction.atomic():
+                StudentItem.objects.create(**item(student_id="raced"))
+                inserted.set()
+                time.sleep(0.5)
+        finally:
+            inserted.set()
+            connection.close()
+
+    def our_request():
+        try:
+            assert inserted.wait(TIMEOUT)
+            outcome["data"] = api.create_submission(item(student_id="raced"), "answer")
+        except BaseException as exc:  # noqa: BLE001
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=other_request, daemon=True), threading.Thread(target=our_request, daemon=True)]
+    with caplog.at_level("INFO", logger="submissions.services.student_items"):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(TIMEOUT)
+    assert "error" not in outcome, outcome
+    assert StudentItem.objects.count() == 1
+    assert outcome["data"]["student_item"] == StudentItem.objects.get().pk
+    assert "was created concurrently" in caplog.text
