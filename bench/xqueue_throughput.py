@@ -1,7 +1,7 @@
 """
 Throughput of the XQueue grader interface under a real WSGI server (prints figures; not a test).
 
-    /work/venv312/bin/python bench/xqueue_throughput.py --n 400 --clients 8 --compare
+    /work/venv312/bin/python bench/xqueue_throughput.py --n 150 --rounds 3 --clients 8 --compare
 
 What it does, bounded in count and time:
 
@@ -336,20 +336,46 @@ def edx_host(db_name, workdir):
     return Host(f"edx-submissions {version}", str(python), env, workdir)
 
 
-def bench_host(host, args):
-    print(f"\n-- {host.label}: database, {args.n} submissions ...", flush=True)
-    host.tool("setup", args.n, QUEUE, PASSWORD)
-    queries = host.tool("queries", args.query_samples)
+def prepare_host(host, args):
+    """Database, grader account, ``n × rounds`` submissions, query counts."""
+    # A round can grade up to clients - 1 more than n (answers in flight): spares keep later rounds fed.
+    total = (args.n + args.clients) * args.rounds
+    print(f"\n-- {host.label}: database, {total} submissions ...", flush=True)
+    host.tool("setup", total, QUEUE, PASSWORD)
+    return host.tool("queries", args.query_samples)
+
+
+def measure_host_logins(host, args):
     host.start()
     try:
-        logins, login_failures = measure_logins(host.url, args.login_rounds, timeout=30)
+        logins, failures = measure_logins(host.url, args.login_rounds, timeout=30)
         sequential = measure_sequential_logins(host.url, 20, timeout=30)
-        print(f"login (one at a time) p50 {ms(percentile(sequential, 50))}  p95 {ms(percentile(sequential, 95))}")
-        load = run_load(host.url, args.n, args.clients)
     finally:
         host.stop()
-    report_load(host.label, load, logins, login_failures, queries)
-    return load, logins, queries
+    return logins, failures, sequential
+
+
+def load_round(host, args):
+    host.start()
+    try:
+        return run_load(host.url, args.n, args.clients)
+    finally:
+        host.stop()
+
+
+def merge_loads(loads):
+    merged = {"graded": 0, "seconds": 0.0, "errors": 0, "statuses": {}, "latencies": {}}
+    for load in loads:
+        merged["graded"] += load["graded"]
+        merged["seconds"] += load["seconds"]
+        merged["errors"] += load["errors"]
+        for status, count in load["statuses"].items():
+            merged["statuses"][status] = merged["statuses"].get(status, 0) + count
+        for endpoint, values in load["latencies"].items():
+            merged["latencies"].setdefault(endpoint, []).extend(values)
+    merged["graded_per_s"] = merged["graded"] / merged["seconds"] if merged["seconds"] else 0.0
+    merged["rounds"] = [round(load["graded_per_s"], 1) for load in loads]
+    return merged
 
 
 def pull_depth(db_name, sizes, samples):
@@ -422,7 +448,8 @@ def pull_depth(db_name, sizes, samples):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=400, help="submissions graded per host")
+    parser.add_argument("--n", type=int, default=150, help="submissions graded per host and round")
+    parser.add_argument("--rounds", type=int, default=3, help="load rounds per host, alternating between hosts")
     parser.add_argument("--clients", type=int, default=8, help="concurrent protocol clients")
     parser.add_argument("--login-rounds", type=int, default=10, help="rounds of 8 concurrent logins")
     parser.add_argument("--query-samples", type=int, default=10)
@@ -433,27 +460,51 @@ def main():
     parser.add_argument("--db", default="sub_xq_bench", help="database name prefix")
     args = parser.parse_args()
     args.n = min(args.n, 20000)
+    args.rounds = max(1, min(args.rounds, 10))
     args.clients = min(args.clients, 64)
 
     ours_db, edx_db, depth_db = args.db, f"{args.db}_edx", f"{args.db}_depth"
     recreate_database(ours_db)
-    ours, ours_logins, ours_queries = bench_host(our_host(ours_db), args)
+    hosts = {"ours": our_host(ours_db)}
+    workdir = Path(tempfile.mkdtemp(prefix="sub_xq_edx_host_"))
+    try:
+        if args.compare:
+            recreate_database(edx_db)
+            hosts["edx"] = edx_host(edx_db, workdir)
+        queries = {key: prepare_host(host, args) for key, host in hosts.items()}
+        logins = {key: measure_host_logins(host, args) for key, host in hosts.items()}
+        # Rounds alternate between the hosts so that the load of this shared machine hits both alike.
+        loads = {key: [] for key in hosts}
+        for number in range(args.rounds):
+            for key, host in hosts.items():
+                load = load_round(host, args)
+                loads[key].append(load)
+                print(f"round {number + 1} {host.label}: {load['graded_per_s']:.1f} graded/s", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results = {}
+    for key, host in hosts.items():
+        merged = merge_loads(loads[key])
+        results[key] = merged
+        report_load(host.label, merged, logins[key][0], logins[key][1], queries[key])
+        print(f"graded/s per round: {merged['rounds']}")
+        print(
+            f"login (one at a time) p50 {ms(percentile(logins[key][2], 50))}  p95 {ms(percentile(logins[key][2], 95))}"
+        )
     for label in ("service_pull_sql", "service_put_result_sql"):
         print(f"{label}:")
-        for sql in ours_queries.get(label, []):
+        for sql in queries["ours"].get(label, []):
             print(f"    {sql}")
+    ours, ours_logins, ours_queries = results["ours"], logins["ours"][0], queries["ours"]
 
     if args.compare:
-        workdir = Path(tempfile.mkdtemp(prefix="sub_xq_edx_host_"))
-        try:
-            recreate_database(edx_db)
-            edx, edx_logins, edx_queries = bench_host(edx_host(edx_db, workdir), args)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        edx, edx_logins, edx_queries = results["edx"], logins["edx"][0], queries["edx"]
         print("\n== comparison ==")
         ratio = ours["graded_per_s"] / edx["graded_per_s"] if edx["graded_per_s"] else float("inf")
+        paired = sorted(a["graded_per_s"] / b["graded_per_s"] for a, b in zip(loads["ours"], loads["edx"], strict=True))
         print(
             f"graded/s: ours {ours['graded_per_s']:.1f}, edx-submissions {edx['graded_per_s']:.1f}, ratio {ratio:.2f}x"
+            f" (per-round ratios {[round(r, 2) for r in paired]})"
         )
         for endpoint in ("get_submission", "put_result"):
             print(
