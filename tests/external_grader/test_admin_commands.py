@@ -123,6 +123,10 @@ def test_purge_files_command(tmp_path, django_capture_on_commit_callbacks):
             assert "Deleted 1 files" in run("purge_files", "--older-than-days", "30")
     assert list(SubmissionFile.objects.values_list("original_filename", flat=True)) == ["b"]
     assert sum(1 for path in tmp_path.rglob("*") if path.is_file()) == 1
+    assert "Would delete 1 grader rows" in run("purge_files", "--older-than-days", "30", "--grader-rows", "--dry-run")
+    assert "Deleted 1 grader rows" in run("purge_files", "--older-than-days", "30", "--grader-rows")
+    assert list(ExternalGraderDetail.objects.values_list("pk", flat=True)) != [old.pk]
+    assert not ExternalGraderDetail.objects.filter(pk=old.pk).exists() and ExternalGraderDetail.objects.count() == 1
 
 
 def test_deliver_score_events_command(score_receiver):

@@ -6,7 +6,14 @@ Every service owns its transaction and moves rows only through the transitions o
 """
 
 from submissions.external_grader.queue.create import cancel_unfinished, create_external_grader_detail
-from submissions.external_grader.queue.operations import fail, regrade, requeue_failed, requeue_stale, retire
+from submissions.external_grader.queue.operations import (
+    fail,
+    purge_finished,
+    regrade,
+    requeue_failed,
+    requeue_stale,
+    retire,
+)
 from submissions.external_grader.queue.pull import is_known_queue, known_queues, pull, queue_length, queue_stats
 from submissions.external_grader.queue.results import (
     GraderReply,
@@ -34,4 +41,5 @@ __all__ = [
     "retire",
     "fail",
     "regrade",
+    "purge_finished",
 ]

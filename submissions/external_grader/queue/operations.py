@@ -13,7 +13,7 @@ from submissions.external_grader.models import ExternalGraderDetail
 from submissions.external_grader.queue._common import at_attempt_cap, db_alias, fail_row, lock_of_self
 from submissions.external_grader.states import UNFINISHED, Status
 
-__all__ = ["requeue_stale", "requeue_failed", "retire", "fail", "regrade"]
+__all__ = ["requeue_stale", "requeue_failed", "retire", "fail", "regrade", "purge_finished"]
 
 logger = logging.getLogger("submissions.external_grader.queue")
 
@@ -166,3 +166,29 @@ def regrade(submission_uuid, *, only_if_higher=False):
             row.save(update_fields=["only_if_higher"])
     logger.info("Regrade of submission %s queued (only_if_higher=%s)", row.submission_id, only_if_higher)
     return row
+
+
+def purge_finished(older_than_days, queue_name=None, dry_run=False, batch_size=500):
+    """
+    Delete ``retired`` and ``failed`` grader rows created more than ``older_than_days`` days ago,
+    with their files (blobs after each batch commits). Submissions and scores are kept; outbox rows
+    keep their payload. Returns the number of rows (that would be) deleted.
+    """
+    condition = Q(
+        status__in=[Status.RETIRED, Status.FAILED], created_at__lte=now() - datetime.timedelta(days=older_than_days)
+    )
+    if queue_name:
+        condition &= Q(queue_name=queue_name)
+    selection = ExternalGraderDetail.objects.filter(condition)
+    if dry_run:
+        return selection.count()
+    total = 0
+    while True:
+        with transaction.atomic(using=db_alias()):
+            ids = list(selection.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            ExternalGraderDetail.objects.filter(pk__in=ids).delete()
+            total += len(ids)
+    logger.info("purge_finished: %d grader rows deleted", total)
+    return total
