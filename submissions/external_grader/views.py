@@ -33,7 +33,9 @@ from submissions.errors import (
     UnknownQueueError,
 )
 from submissions.external_grader import permissions as grader_permissions
+from submissions.external_grader import queue
 from submissions.external_grader.authentication import GraderSessionAuthentication, authenticate_grader
+from submissions.external_grader.files import get_files_for_grader
 from submissions.external_grader.protocol import (
     EnvelopeRenderer,
     build_submission_content,
@@ -124,16 +126,7 @@ def exception_response(exc, request, action_name):
     return _reply(False, INTERNAL_ERROR, status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-def _queue_service():
-    # Imported on first use so that this module (and the URLconf) load without the queue services.
-    from submissions.external_grader import queue
-
-    return queue
-
-
 def _files_for_grader(detail, request):
-    from submissions.external_grader.files import get_files_for_grader
-
     base_url = app_settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
     return get_files_for_grader(detail, base_url=base_url)
 
@@ -245,14 +238,14 @@ class XQueueViewSet(ViewSet):
         queue_name = self._queue_name(request)
         if queue_name is None:
             return _reply(False, BAD_INPUT_MESSAGES["get_queuelen"], status.HTTP_400_BAD_REQUEST)
-        return _reply(True, _queue_service().queue_length(queue_name))
+        return _reply(True, queue.queue_length(queue_name))
 
     @action(detail=False, methods=["get"], url_path="get_submission", url_name="get_submission")
     def get_submission(self, request):
         queue_name = self._queue_name(request)
         if queue_name is None:
             return _reply(False, BAD_INPUT_MESSAGES["get_submission"], status.HTTP_400_BAD_REQUEST)
-        detail = _queue_service().pull(queue_name, grader=request.user)
+        detail = queue.pull(queue_name, grader=request.user)
         if detail is None:
             return _reply(False, f"Queue '{queue_name}' is empty")
         content = build_submission_content(detail, _files_for_grader(detail, request))
@@ -264,5 +257,5 @@ class XQueueViewSet(ViewSet):
         if not submission_id_in_range(header.submission_id):
             raise ExternalGraderNotFoundError(f"No grader row for submission {header.submission_id}")
         grader_permissions.check_reply_allowed(request.user, header.submission_id)
-        _queue_service().put_result(header.submission_id, header.submission_key, body)
+        queue.put_result(header.submission_id, header.submission_key, body)
         return _reply(True, "")
