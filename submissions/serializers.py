@@ -12,7 +12,7 @@ raises :class:`~submissions.errors.SubmissionInternalError` naming the submissio
 from rest_framework import serializers
 
 from submissions.errors import SubmissionInternalError
-from submissions.models import Score, ScoreAnnotation, StudentItem, Submission, TeamSubmission
+from submissions.models import ExternalGraderDetail, Score, ScoreAnnotation, StudentItem, Submission, TeamSubmission
 from submissions.models.fields import UndecodableJSON
 
 __all__ = [
@@ -23,6 +23,9 @@ __all__ = [
     "ScoreAnnotationSerializer",
     "UnannotatedScoreSerializer",
     "ScoreSerializer",
+    "SubmissionListSerializer",
+    "ExternalGraderDetailSerializer",
+    "RawField",
     "decoded_answer",
 ]
 
@@ -45,6 +48,16 @@ class AnswerField(serializers.Field):
 
     def to_representation(self, value):
         return decoded_answer(value)
+
+
+class RawField(serializers.Field):
+    """A value passed through unchanged (4.x name; the model field does the JSON encoding)."""
+
+    def to_representation(self, value):
+        return value
+
+    def to_internal_value(self, data):
+        return data
 
 
 class _UUIDStringField(serializers.Field):
@@ -185,4 +198,56 @@ class ScoreSerializer(UnannotatedScoreSerializer):
 
     class Meta(UnannotatedScoreSerializer.Meta):
         fields = (*UnannotatedScoreSerializer.Meta.fields, "annotations")
+        read_only_fields = fields
+
+
+class SubmissionListSerializer(serializers.ModelSerializer):
+    """A submission row with its id, status and team submission pk (4.x, used by grader listings)."""
+
+    uuid = _UUIDStringField()
+    student_item = serializers.IntegerField(source="student_item_id", read_only=True)
+    submitted_at = serializers.DateTimeField(format=None, read_only=True)
+    created_at = serializers.DateTimeField(format=None, read_only=True)
+    answer = AnswerField()
+    team_submission = serializers.IntegerField(source="team_submission_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Submission
+        fields = (
+            "id",
+            "uuid",
+            "student_item",
+            "attempt_number",
+            "submitted_at",
+            "created_at",
+            "answer",
+            "status",
+            "team_submission",
+        )
+        read_only_fields = fields
+
+
+class ExternalGraderDetailSerializer(serializers.ModelSerializer):
+    """An external-grader row with its submission (4.x shape)."""
+
+    submission = SubmissionListSerializer(read_only=True)
+    status_time = serializers.DateTimeField(format=None, read_only=True)
+    created_at = serializers.DateTimeField(format=None, read_only=True)
+
+    class Meta:
+        model = ExternalGraderDetail
+        fields = (
+            "id",
+            "submission",
+            "queue_name",
+            "queue_key",
+            "grader_file_name",
+            "points_possible",
+            "status",
+            "pullkey",
+            "grader_reply",
+            "status_time",
+            "created_at",
+            "num_failures",
+        )
         read_only_fields = fields

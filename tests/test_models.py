@@ -140,3 +140,22 @@ def test_storage_cache_follows_override_settings(tmp_path):
         assert storage.location == str(tmp_path)
         assert models.get_storage() is storage  # still cached while the settings stay
     assert models.get_storage() is default_storage
+
+
+@pytest.mark.django_db
+def test_4x_serializers_of_grader_rows():
+    from submissions import api
+    from submissions.models import ExternalGraderDetail
+    from submissions.serializers import ExternalGraderDetailSerializer, RawField
+
+    item = {"student_id": "s", "course_id": "c", "item_id": "i", "item_type": "problem"}
+    data = api.create_submission(item, {"code": "print(1)"})
+    row = ExternalGraderDetail.objects.create(submission=Submission.objects.get(), queue_name="q", queue_key="k")
+    serialized = ExternalGraderDetailSerializer(row).data
+    assert serialized["queue_name"] == "q"
+    assert serialized["status"] == "pending"
+    assert serialized["submission"]["uuid"] == data["uuid"]
+    assert serialized["submission"]["answer"] == {"code": "print(1)"}
+    assert serialized["submission"]["status"] == "A"
+    assert serialized["submission"]["team_submission"] is None
+    assert RawField().to_representation({"a": 1}) == {"a": 1}
