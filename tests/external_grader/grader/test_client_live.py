@@ -212,3 +212,90 @@ def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolatio
     assert any(entry["msg"] == "graded" and entry["posted"] for entry in logs), stderr
     assert PASSWORD not in stderr
     assert "submission_key" not in stderr
+
+
+HOSTILE = {
+    "fork_bomb": (
+        "import os, time\nn = 0\nfor _ in range(3000):\n    try:\n        pid = os.fork()\n    except OSError:\n"
+        "        break\n    if pid == 0:\n        time.sleep(2)\n        os._exit(0)\n    n += 1\n"
+        "print('bounded' if n < 64 else 'unbounded')\n",
+        "bounded\n",
+        None,
+    ),
+    "memory_hog": ("x = []\nwhile True:\n    x.append(b'm' * (1 << 20))\n", "", "Memory limit exceeded"),
+    "output_flood": ("import sys\nwhile True:\n    sys.stdout.write('f' * 65536)\n", "", "Output limit exceeded"),
+    "sleeper": ("import time\ntime.sleep(60)\n", "", "Time limit exceeded"),
+    "spinner": ("while True:\n    pass\n", "", "Time limit exceeded"),
+    "secret_reader": (
+        "try:\n    print(open(__SECRET__).read())\nexcept OSError:\n    print('hidden')\n",
+        "hidden\n",
+        None,
+    ),
+    "network": (
+        "import socket\ns = socket.socket()\ns.settimeout(2)\n"
+        "try:\n    s.connect(('127.0.0.1', __PORT__))\n    print('connected')\nexcept OSError:\n    print('blocked')\n",
+        "blocked\n",
+        None,
+    ),
+}
+
+
+def test_hostile_submissions_are_contained_and_grading_continues(live_server, grader_account, isolation, tmp_path):
+    """Every hostile program gets a clear verdict through the whole system, and a correct one is still graded."""
+    if isolation.level != "full":
+        pytest.skip(f"network and filesystem containment need level 'full'; detected level is {isolation.level!r}")
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    listener.setblocking(False)
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("TOP SECRET")
+    secret.chmod(0o644)
+    details = {}
+    try:
+        for index, (name, (source, expected, _)) in enumerate(HOSTILE.items(), 40):
+            source = source.replace("__PORT__", str(listener.getsockname()[1])).replace("__SECRET__", repr(str(secret)))
+            tests = [{"stdin": "", "expected_stdout": expected, "points": 1}]
+            details[name] = submit(
+                index,
+                "python",
+                source,
+                tests=tests,
+                points=1,
+                limits={"cpu_seconds": 1, "wall_seconds": 3, "memory_mb": 128},
+            )
+        details["afterwards"] = submit(60, "python", SUM["python"])
+        config = GraderConfig(
+            server=live_server.url,
+            queue=QUEUE,
+            username="livegrader",
+            password=PASSWORD,
+            workers=2,
+            poll_interval=0.2,
+            exit_when_empty=True,
+            slot_uid_base=TEST_SLOT_UID_BASE,
+        )
+        supervisor = Supervisor(config, isolation)
+        runner = threading.Thread(target=supervisor.run, daemon=True)
+        runner.start()
+        runner.join(180)
+        assert not runner.is_alive(), "grader did not finish"
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
+    for name, detail in details.items():
+        row = ExternalGraderDetail.objects.get(pk=detail.pk)
+        assert row.status == "retired", (name, row.status)
+        reply = json.loads(row.grader_reply)
+        if name == "afterwards":
+            assert reply["correct"] is True and reply["score"] == 1.0
+            continue
+        _, _, message = HOSTILE[name]
+        if message:
+            assert reply["score"] == 0 and message in reply["msg"], (name, reply["msg"][:500])
+        else:
+            assert reply["correct"] is True, (name, reply["msg"][:800])
+    assert "TOP SECRET" not in "".join(ExternalGraderDetail.objects.values_list("grader_reply", flat=True))
