@@ -220,7 +220,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        data.update(getattr(record, "fields", {}) or {})
+        for key, value in (getattr(record, "fields", None) or {}).items():
+            data[f"field_{key}" if key in data else key] = value  # never overwrite ts/level/logger/msg
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         return json.dumps(data, default=str)

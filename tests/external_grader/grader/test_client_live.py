@@ -210,6 +210,8 @@ def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolatio
     assert _status(detail) == "retired"
     logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     assert any(entry["msg"] == "graded" and entry["posted"] for entry in logs), stderr
+    assert all(entry["level"] in ("debug", "info", "warning", "error", "critical") for entry in logs)
+    assert any(entry["msg"] == "sandbox" and entry["field_level"] == isolation.level for entry in logs)
     assert PASSWORD not in stderr
     assert "submission_key" not in stderr
 
