@@ -25,8 +25,9 @@ import dataclasses
 import datetime
 import json
 import logging
+import time
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now
 
@@ -124,15 +125,38 @@ def record_score_event(detail, points_earned, score_msg, kind=ScoreEventDelivery
     return delivery
 
 
+def _is_transient(exc):
+    """A deadlock or lock timeout that a plain retry resolves (MySQL/MariaDB 1213/1205, PostgreSQL 40P01)."""
+    code = exc.args[0] if exc.args else None
+    sqlstate = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
+    return code in (1205, 1213) or sqlstate in ("40P01", "40001", "55P03")
+
+
+def _update(filters, **values):
+    """``UPDATE`` by ``filters``, retried on deadlocks (InnoDB may pick a single-row update as victim)."""
+    for attempt in range(6):
+        try:
+            return ScoreEventDelivery.objects.filter(**filters).update(**values)
+        except OperationalError as exc:
+            if not _is_transient(exc) or attempt == 5:
+                raise
+            time.sleep(0.01 * 2**attempt)
+    return 0
+
+
 def _claim(delivery_id):
     """Take the row for one attempt (compare-and-set), so two workers never deliver it at once."""
     moment = now()
-    claimed = ScoreEventDelivery.objects.filter(
-        pk=delivery_id,
-        delivered_at__isnull=True,
-        next_attempt_at__lte=moment,
-        attempts__lt=max(app_settings.EVENT_MAX_DELIVERY_ATTEMPTS, 1),
-    ).update(attempts=F("attempts") + 1, next_attempt_at=moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS))
+    claimed = _update(
+        {
+            "pk": delivery_id,
+            "delivered_at__isnull": True,
+            "next_attempt_at__lte": moment,
+            "attempts__lt": max(app_settings.EVENT_MAX_DELIVERY_ATTEMPTS, 1),
+        },
+        attempts=F("attempts") + 1,
+        next_attempt_at=moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS),
+    )
     if not claimed:
         return None
     return ScoreEventDelivery.objects.filter(pk=delivery_id).first()
@@ -216,7 +240,8 @@ def deliver(delivery_id):
     moment = now()
     if errors:
         delay = min(max(app_settings.RETRY_BACKOFF, 1) * 2 ** max(delivery.attempts - 1, 0), MAX_REDELIVERY_DELAY)
-        ScoreEventDelivery.objects.filter(pk=delivery.pk).update(
+        _update(
+            {"pk": delivery.pk},
             payload=json.dumps(payload, sort_keys=True),
             last_error="\n".join(errors)[:4000],
             next_attempt_at=moment + datetime.timedelta(seconds=delay),
@@ -224,9 +249,7 @@ def deliver(delivery_id):
         if delivery.attempts >= app_settings.EVENT_MAX_DELIVERY_ATTEMPTS:
             logger.error("Score event %s: giving up after %s attempts", delivery.pk, delivery.attempts)
         return False
-    ScoreEventDelivery.objects.filter(pk=delivery.pk).update(
-        payload=json.dumps(payload, sort_keys=True), delivered_at=moment, last_error=""
-    )
+    _update({"pk": delivery.pk}, payload=json.dumps(payload, sort_keys=True), delivered_at=moment, last_error="")
     logger.info("Score event %s delivered (submission %s)", delivery.pk, data.submission_id)
     return True
 
