@@ -13,6 +13,7 @@ The default grading backend, built on this library's own data.
   ``INSTRUCTOR_RESCORE_HOOK``; override: ``submissions.api.set_score`` with a ``staff_override`` annotation.
 """
 
+import contextlib
 import logging
 
 from django.contrib.auth import get_user_model
@@ -344,8 +345,10 @@ class DefaultGradingBackend(BaseGradingBackend):
             if submission is None or not (submission.pk in graded or can_hook):
                 outcomes[learner_id] = Outcome.SKIPPED
                 continue
+            # queue.regrade is atomic itself (a savepoint here); a host hook gets a savepoint of its own
+            isolated = transaction.atomic() if submission.pk not in graded else contextlib.nullcontext()
             try:
-                with transaction.atomic():
+                with isolated:
                     outcomes[learner_id] = self._rescore_submission(
                         item, submission, submission.pk in graded, requester, only_if_higher
                     )
