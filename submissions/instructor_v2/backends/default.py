@@ -299,22 +299,12 @@ class DefaultGradingBackend(BaseGradingBackend):
         )
         outcomes = {learner_id: Outcome.SKIPPED for learner_id in learner_ids}
         to_mark = {item.pk: item for item in items.values() if last_ids.get(item.pk)}
-        existing = AttemptReset.objects.filter(student_item_id__in=to_mark)
+        # replace the batch's markers: one DELETE and one INSERT per batch, whatever existed before
+        AttemptReset.objects.filter(student_item_id__in=to_mark).delete()
         stamp = now()
-        updates = []
-        for marker in existing:
-            marker.last_submission_id, marker.reset_at, marker.reset_by = (
-                last_ids[marker.student_item_id],
-                stamp,
-                requester,
-            )
-            updates.append(marker)
-        AttemptReset.objects.bulk_update(updates, ["last_submission_id", "reset_at", "reset_by"])
-        done = {marker.student_item_id for marker in updates}
         new = [
             AttemptReset(student_item_id=pk, last_submission_id=last_ids[pk], reset_at=stamp, reset_by=requester)
             for pk in to_mark
-            if pk not in done
         ]
         try:
             with transaction.atomic():
