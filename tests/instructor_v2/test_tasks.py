@@ -203,3 +203,21 @@ def test_fail_stalled_grading_tasks_command(admin, keys, learners):
     out = io.StringIO()
     call_command("fail_stalled_grading_tasks", stdout=out)
     assert "0 stalled task(s) failed" in out.getvalue()
+
+
+# -- admin --
+
+
+def test_admin_lists_tasks_and_fails_selected_ones(admin, keys, learners, client):
+    task = start(admin, keys)
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    url = "/admin/submissions_instructor/gradingtask/"
+    assert client.get(url).status_code == 200
+    assert client.get(f"{url}{task.pk}/change/").status_code == 200
+    response = client.post(url, {"action": "fail_selected", "_selected_action": [str(task.pk)]}, follow=True)
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert task.state == "failed" and task.error["message"] == "Failed by an operator"
+    assert client.get("/admin/submissions_instructor/attemptreset/").status_code == 200
