@@ -15,7 +15,7 @@ from django_fsm import FSMField, TransitionNotAllowed, transition
 
 from submissions.errors import InvalidTransitionError
 from submissions.external_grader.states import TRANSITIONS, VALID_TRANSITIONS, Status
-from submissions.external_grader.storage import get_storage, submission_file_path
+from submissions.external_grader.storage import field_storage, get_storage, submission_file_path
 
 __all__ = ["ExternalGraderDetail", "SubmissionFile", "ScoreEventDelivery"]
 
@@ -208,6 +208,11 @@ class SubmissionFile(models.Model):
         """``/<queue_name>/<uuid>``, the legacy XQueue file reference."""
         queue_name = self.external_grader.queue_name if self.external_grader_id else ""
         return f"/{queue_name}/{self.uuid}"
+
+
+# Django evaluated ``storage=get_storage`` once, at import (the migrations keep naming
+# ``get_storage``); the lazy proxy resolves the configured storage at use and after setting changes.
+SubmissionFile._meta.get_field("file").storage = field_storage
 
 
 class ScoreEventDelivery(models.Model):

@@ -12,11 +12,12 @@ import re
 from django.core.files.storage import default_storage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.module_loading import import_string
 
 from submissions.conf import app_settings
 
-__all__ = ["get_storage", "submission_file_path", "safe_queue_segment"]
+__all__ = ["get_storage", "field_storage", "submission_file_path", "safe_queue_segment"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -37,10 +38,26 @@ def get_storage():
     return _get_storage_cached()
 
 
+class _FieldStorage(LazyObject):
+    """
+    The storage ``SubmissionFile.file`` uses: resolved on first use and again after a setting
+    change. Django calls ``FileField(storage=callable)`` once, at import, so without this proxy
+    ``row.file.url`` and ``row.file.open()`` would keep the storage of import time.
+    """
+
+    def _setup(self):
+        self._wrapped = get_storage()
+
+
+#: Assigned to the ``file`` field of ``SubmissionFile`` (its migrations still name ``get_storage``).
+field_storage = _FieldStorage()
+
+
 @receiver(setting_changed)
 def _clear_storage_cache(*, setting, **kwargs):
     if setting in {"SUBMISSIONS", "EDX_SUBMISSIONS", "STORAGES"}:
         _get_storage_cached.cache_clear()
+        field_storage._wrapped = empty
 
 
 def safe_queue_segment(queue_name):

@@ -186,3 +186,12 @@ def test_manager_add_and_pull_lists_files(file_storage):
     SubmissionFileManager(detail).add({"late.txt": b"late"})
     pulled = queue.pull("q1")
     assert list(get_files_for_grader(pulled)) == ["late.txt"]
+
+
+def test_file_field_follows_the_configured_storage(file_storage):
+    """``row.file`` (admin links, ``.open()``) uses the storage configured now, not the one of import time."""
+    detail = create(files={"answer.py": WithFile(b"print(1)\n")})
+    row = SubmissionFile.objects.get(external_grader=detail)
+    assert row.file.storage.location == str(file_storage)
+    with row.file.open("rb") as handle:
+        assert handle.read() == b"print(1)\n"
