@@ -383,3 +383,15 @@ def test_put_result_on_locked_row_is_409():
     assert envelope(response) == {"return_code": 1, "content": "Submission is currently being processed"}
     assert Score.objects.count() == 0
     assert reply(c, header, GOOD).status_code == 200
+
+
+@pytest.mark.urls("tests.projects.dropin_urls")
+def test_file_urls_under_the_dropin_urlconf(grader_client):
+    """The 4.x mount (no namespace) still builds and serves signed file URLs."""
+    make_work(files={"data.txt": b"42\n"})
+    files = json.loads(pull(grader_client)["xqueue_files"])
+    url = files["data.txt"]
+    assert url.startswith("http://testserver/xqueue/files/")
+    download = Client().get(url.removeprefix("http://testserver"))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content if download.streaming else [download.content]) == b"42\n"
