@@ -19,16 +19,34 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    missing_required_header,
+    negative_data_rejection,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
+    use_after_free,
 )
 
 from tests.instructor_v2.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Every check of schemathesis but two: positive_data_acceptance (any string is "valid" for a key in the schema,
+# while the server parses course/usage keys and answers 400) and ignored_auth (it adds a forged session cookie
+# next to our valid Basic header, which DRF rightly accepts).
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    missing_required_header,
+    unsupported_method,
+    use_after_free,
+]
 MAX_EXAMPLES = 20
 
 
