@@ -221,3 +221,23 @@ def test_admin_lists_tasks_and_fails_selected_ones(admin, keys, learners, client
     task.refresh_from_db()
     assert task.state == "failed" and task.error["message"] == "Failed by an operator"
     assert client.get("/admin/submissions_instructor/attemptreset/").status_code == 200
+
+
+# -- system checks --
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({}, []),
+        ({"TASK_RUNNER": "inline"}, []),
+        ({"TASK_RUNNER": "tests.instructor_v2.test_views.NoRunner"}, []),
+        ({"TASK_RUNNER": "no.such.Runner"}, ["submissions_instructor.E002"]),
+        ({"INSTRUCTOR_BACKEND": "no.such.Backend"}, ["submissions_instructor.E001"]),
+    ],
+)
+def test_system_checks(settings, value, expected):
+    from submissions.instructor_v2.checks import check_instructor_settings
+
+    settings.SUBMISSIONS = value
+    assert [error.id for error in check_instructor_settings()] == expected
