@@ -226,7 +226,7 @@ def get_task_status(user, course_key, task_id):
     """The status of a task of this course, for its requester or anyone allowed to start it (course staff)."""
     backend = get_backend()
     try:
-        task = GradingTask.objects.select_related(None).get(pk=uuid.UUID(str(task_id)), course_key=str(course_key))
+        task = GradingTask.objects.get(pk=uuid.UUID(str(task_id)), course_key=str(course_key))
     except (ValueError, GradingTask.DoesNotExist):
         task = None
     is_requester = task is not None and user is not None and task.requester_id == user.pk
