@@ -47,8 +47,7 @@ TRANSITIONS = {
 
 #: ``{source: [targets]}``, the 4.x shape of the same table.
 VALID_TRANSITIONS = {
-    status: [target for (sources, target) in TRANSITIONS.values() if status in sources]
-    for status in Status
+    status: [target for (sources, target) in TRANSITIONS.values() if status in sources] for status in Status
 }
 
 #: States in which a row still waits for a grade.
