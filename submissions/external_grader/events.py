@@ -121,8 +121,25 @@ def record_score_event(detail, points_earned, score_msg, kind=ScoreEventDelivery
     )
     delivery_id = delivery.pk
     # robust: a failure after commit (e.g. the database gone) is logged; the row stays due for redelivery
-    transaction.on_commit(lambda: deliver(delivery_id), robust=True)
+    transaction.on_commit(lambda: _deliver_new(delivery_id, data), robust=True)
     return delivery
+
+
+def _deliver_new(delivery_id, data):
+    """
+    The after-commit delivery of a row this process just wrote: claimed only if no attempt was made
+    yet (so its payload is still the one in memory, nothing done), then sent without re-reading it.
+    Two statements: the claim and the outcome. A row another worker already tried is left to it.
+    """
+    moment = now()
+    claimed = _update(
+        {"pk": delivery_id, "delivered_at__isnull": True, "next_attempt_at__lte": moment, "attempts": 0},
+        attempts=1,
+        next_attempt_at=moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS),
+    )
+    if not claimed:
+        return None
+    return _send(delivery_id, data, [], 1)
 
 
 def _is_transient(exc):
@@ -217,8 +234,15 @@ def deliver(delivery_id):
     if delivery is None:
         return None  # delivered, not due, out of attempts, or being delivered by another worker
     payload = json.loads(delivery.payload)
-    data = ScoreEventData(**payload["event"])
-    done = list(payload.get("done", []))
+    return _send(delivery.pk, ScoreEventData(**payload["event"]), list(payload.get("done", [])), delivery.attempts)
+
+
+def _send(delivery_id, data, done, attempts):
+    """
+    Send the event on every due channel not in ``done``, then record the outcome with one UPDATE of the
+    claimed row ``delivery_id`` (``attempts`` counts this attempt). Returns True or False as :func:`deliver`.
+    """
+    done = list(done)
     errors = []
     for channel in _channels_due():
         if channel in done:
@@ -228,7 +252,7 @@ def deliver(delivery_id):
         except Exception as exc:  # a boundary: any receiver or bus error is recorded and retried
             logger.warning(
                 "Score event %s (submission %s) failed on channel %s: %r",
-                delivery.pk,
+                delivery_id,
                 data.submission_id,
                 channel,
                 exc,
@@ -236,21 +260,21 @@ def deliver(delivery_id):
             errors.append(f"{channel}: {exc!r}")
         else:
             done.append(channel)
-    payload["done"] = done
+    payload = json.dumps({"event": data.as_dict(), "done": done}, sort_keys=True)
     moment = now()
     if errors:
-        delay = min(max(app_settings.RETRY_BACKOFF, 1) * 2 ** max(delivery.attempts - 1, 0), MAX_REDELIVERY_DELAY)
+        delay = min(max(app_settings.RETRY_BACKOFF, 1) * 2 ** max(attempts - 1, 0), MAX_REDELIVERY_DELAY)
         _update(
-            {"pk": delivery.pk},
-            payload=json.dumps(payload, sort_keys=True),
+            {"pk": delivery_id},
+            payload=payload,
             last_error="\n".join(errors)[:4000],
             next_attempt_at=moment + datetime.timedelta(seconds=delay),
         )
-        if delivery.attempts >= app_settings.EVENT_MAX_DELIVERY_ATTEMPTS:
-            logger.error("Score event %s: giving up after %s attempts", delivery.pk, delivery.attempts)
+        if attempts >= app_settings.EVENT_MAX_DELIVERY_ATTEMPTS:
+            logger.error("Score event %s: giving up after %s attempts", delivery_id, attempts)
         return False
-    _update({"pk": delivery.pk}, payload=json.dumps(payload, sort_keys=True), delivered_at=moment, last_error="")
-    logger.info("Score event %s delivered (submission %s)", delivery.pk, data.submission_id)
+    _update({"pk": delivery_id}, payload=payload, delivered_at=moment, last_error="")
+    logger.info("Score event %s delivered (submission %s)", delivery_id, data.submission_id)
     return True
 
 

@@ -15,7 +15,7 @@ from submissions.errors import SubmissionInternalError, SubmissionNotFoundError,
 from submissions.models import DELETED, Score, ScoreAnnotation, ScoreSummary, StudentItem, Submission
 from submissions.serializers import ScoreSerializer, UnannotatedScoreSerializer
 from submissions.services.lookup import cache_delete_many, get_submission_model, replica_alias
-from submissions.services.student_items import lock_student_item
+from submissions.services.student_items import lock_and_get_student_item, lock_student_item
 from submissions.services.validation import (
     STUDENT_ITEM_KEYS,
     coerce_lookup_key,
@@ -24,7 +24,7 @@ from submissions.services.validation import (
 )
 from submissions.signals import score_reset, score_set
 
-__all__ = ["set_score", "reset_score", "get_score", "get_scores", "get_latest_score_for_submission"]
+__all__ = ["set_score", "write_score", "reset_score", "get_score", "get_scores", "get_latest_score_for_submission"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +60,31 @@ def set_score(
         logger.exception("Could not read submission %s to score it", submission_uuid)
         raise SubmissionInternalError(f"Could not retrieve submission {submission_uuid}.") from exc
 
+    return write_score(submission, earned, possible, annotation, log=log)
+
+
+def write_score(submission, earned, possible, annotation=None, *, log=None, savepoint=True):
+    """
+    Store a Score of ``submission`` (a loaded Submission) with already validated int points and
+    annotation (``validate_points`` / ``validate_annotation``), update the summary, send
+    ``score_set``; in one transaction. Internal: callers that already hold the submission (the grader
+    queue) use it to skip the lookup by uuid. ``savepoint=False`` for callers whose own block already
+    rolls back as a whole on any failure (no savepoint round trips).
+
+    The student item is locked and read in one statement, and the new Score is marked as written
+    under that lock, so the summary update does not lock it again.
+    """
     try:
-        with transaction.atomic():
-            lock_student_item(submission.student_item_id)
-            student_item = StudentItem.objects.get(pk=submission.student_item_id)
-            score = Score.objects.create(
+        with transaction.atomic(savepoint=savepoint):
+            student_item = lock_and_get_student_item(submission.student_item_id)
+            score = Score(
                 student_item=student_item,
                 submission=submission,
                 points_earned=earned,
                 points_possible=possible,
             )
+            score.student_item_locked = True  # read by record_in_summary (post_save)
+            score.save(force_insert=True)
             if annotation is not None:
                 creator, kind, reason = annotation
                 ScoreAnnotation.objects.create(score=score, creator=creator, annotation_type=kind, reason=reason)
@@ -85,8 +100,8 @@ def set_score(
                 created_at=score.created_at,
             )
     except DatabaseError as exc:
-        logger.exception("Could not save the score of submission %s", submission_uuid)
-        raise SubmissionInternalError(f"Could not save the score of submission {submission_uuid}: {exc}") from exc
+        logger.exception("Could not save the score of submission %s", submission.uuid)
+        raise SubmissionInternalError(f"Could not save the score of submission {submission.uuid}: {exc}") from exc
     return score
 
 

@@ -6,10 +6,10 @@ from django.db import DatabaseError, IntegrityError, router, transaction
 
 from submissions.errors import SubmissionInternalError, SubmissionRequestError
 from submissions.models import StudentItem
-from submissions.services.summary import lock_student_item_row
+from submissions.services.summary import lock_student_item_row, select_student_item_for_update
 from submissions.services.validation import validate_student_item_dict
 
-__all__ = ["find_student_item", "get_or_create_student_item", "lock_student_item"]
+__all__ = ["find_student_item", "get_or_create_student_item", "lock_student_item", "lock_and_get_student_item"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +71,9 @@ def lock_student_item(student_item_id, *, using=None):
     ``submissions.services.summary``). Must be called inside ``transaction.atomic``.
     """
     return lock_student_item_row(student_item_id, using or router.db_for_write(StudentItem))
+
+
+def lock_and_get_student_item(student_item_id, *, using=None):
+    """:func:`lock_student_item` that also returns the StudentItem (one statement: the lock reads the row)."""
+    using = using or router.db_for_write(StudentItem)
+    return select_student_item_for_update(using).get(pk=student_item_id)

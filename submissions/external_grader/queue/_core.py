@@ -3,7 +3,7 @@ Calls into the core submissions API from the queue, imported lazily (``submissio
 the queue for ``create_external_grader_detail``).
 """
 
-__all__ = ["create_submission", "set_score"]
+__all__ = ["create_submission", "set_score", "set_score_of"]
 
 
 def create_submission(student_item_dict, answer):
@@ -18,3 +18,21 @@ def set_score(submission_uuid, points_earned, points_possible):
     from submissions.api import set_score as api_set_score
 
     return api_set_score(submission_uuid, points_earned, points_possible)
+
+
+def set_score_of(submission, points_earned, points_possible):
+    """
+    ``submissions.api.set_score`` for an already loaded Submission: the same validation, log line,
+    summary update and ``score_set`` signal, without reading the submission again by uuid. Runs
+    without a savepoint of its own: the caller's block rolls back as a whole on any failure.
+    """
+    from submissions.api import _log_score
+    from submissions.errors import SubmissionNotFoundError
+    from submissions.models import DELETED
+    from submissions.services.scores import write_score
+    from submissions.services.validation import validate_points
+
+    earned, possible = validate_points(points_earned, points_possible)
+    if submission.status == DELETED:  # set_score only finds active submissions
+        raise SubmissionNotFoundError(f"No submission matching uuid {submission.uuid}")
+    return write_score(submission, earned, possible, log=_log_score, savepoint=False)

@@ -21,7 +21,14 @@ from submissions.errors import (
 )
 from submissions.external_grader.models import ExternalGraderDetail
 from submissions.external_grader.queue import _core
-from submissions.external_grader.queue._common import at_attempt_cap, db_alias, ensure_related, fail_row, lock_of_self
+from submissions.external_grader.queue._common import (
+    at_attempt_cap,
+    db_alias,
+    ensure_related,
+    fail_row,
+    features,
+    lock_of_self,
+)
 from submissions.external_grader.states import Status
 
 __all__ = ["PutResultOutcome", "GraderReply", "parse_reply", "scaled_points", "put_result"]
@@ -104,11 +111,12 @@ def _lock_row(submission_id):
             time.sleep(delay)
         try:
             with transaction.atomic(using=db_alias()):
-                return (
-                    ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
-                    .filter(submission_id=submission_id)
-                    .first()
-                )
+                rows = ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
+                if lock_of_self() or not features().has_select_for_update:
+                    # Only the grader row is locked (FOR UPDATE OF, or no row locks at all): the
+                    # submission and student item come in the same statement.
+                    rows = rows.select_related("submission__student_item")
+                return rows.filter(submission_id=submission_id).first()
         except OperationalError as exc:
             if not _is_lock_conflict(exc):
                 raise
@@ -167,7 +175,7 @@ def _record(row, reply, points_earned):
     ensure_related(row)
     recorded = not (row.only_if_higher and _is_lower_than_recorded(row, points_earned))
     if recorded:
-        _core.set_score(str(row.submission.uuid), points_earned, row.points_possible)
+        _core.set_score_of(row.submission, points_earned, row.points_possible)
     row.grader_reply = reply.raw
     row.retire()
     row.save(update_fields=["status", "grader_reply", "status_time"])
