@@ -55,6 +55,29 @@ def eligible_q(moment):
     return Q(status=Status.PENDING) | retry | Q(status=Status.PULLED, status_time__lte=moment - delay)
 
 
+def eligible_sql(moment, connection):
+    """
+    :func:`eligible_q` as a ``(sql, params)`` WHERE fragment on the grader table, term for term the
+    same conditions, written by hand: compiling the ORM ``Q`` cost about 1.3 ms of CPU per pull.
+    """
+    qn = connection.ops.quote_name
+    table = qn(ExternalGraderDetail._meta.db_table)
+    status, time_col, failures = (f"{table}.{qn(name)}" for name in ("status", "status_time", "num_failures"))
+    delay = datetime.timedelta(seconds=app_settings.processing_delay_seconds)
+    backoff = datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
+    steps = max_backoff_steps()
+    retry = [f"({failures} <= %s AND {time_col} <= %s)"]
+    params = [Status.RETRY, 1, moment - backoff]
+    for step in range(2, steps):
+        retry.append(f"({failures} = %s AND {time_col} <= %s)")
+        params += [step, moment - backoff * step]
+    if steps > 1:
+        retry.append(f"({failures} >= %s AND {time_col} <= %s)")
+        params += [steps, moment - backoff * steps]
+    sql = f"({status} = %s OR ({status} = %s AND ({' OR '.join(retry)})) OR ({status} = %s AND {time_col} <= %s))"
+    return sql, [Status.PENDING, *params, Status.PULLED, moment - delay]
+
+
 def at_attempt_cap(row):
     """Whether the row used all its hand-outs (``MAX_ATTEMPTS``; 0 means no cap)."""
     cap = app_settings.MAX_ATTEMPTS

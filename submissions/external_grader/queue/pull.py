@@ -3,7 +3,7 @@
 import datetime
 import logging
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Count, Min
 from django.utils.timezone import now
 
@@ -15,6 +15,7 @@ from submissions.external_grader.queue._common import (
     at_attempt_cap,
     db_alias,
     eligible_q,
+    eligible_sql,
     ensure_related,
     fail_row,
     features,
@@ -68,14 +69,8 @@ def _candidate_ids(queue_name, moment):
     delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
     backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
     base = ExternalGraderDetail.objects.filter(queue_name=queue_name).order_by()
-    parts = [
-        base.filter(status=Status.PENDING),
-        base.filter(status=Status.RETRY, status_time__lte=backoff_cut),
-        base.filter(status=Status.PULLED, status_time__lte=delay_cut),
-    ]
-    parts = [part.order_by("status_time").values_list("pk", "created_at")[:CANDIDATES_PER_STATE] for part in parts]
     if features().supports_slicing_ordering_in_compound:
-        rows = list(parts[0].union(parts[1], parts[2], all=True))
+        rows = _candidate_rows_sql(queue_name, delay_cut, backoff_cut)
     else:
         # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
         rows = list(
@@ -83,6 +78,36 @@ def _candidate_ids(queue_name, moment):
         )
     rows.sort(key=lambda row: (row[1], row[0]))
     return [pk for pk, _ in rows[:LOCK_WINDOW]]
+
+
+def _candidate_rows_sql(queue_name, delay_cut, backoff_cut):
+    """
+    ``(pk, created_at)`` of the oldest rows per state in one ``UNION ALL`` of three index scans:
+    pending; retry with ``status_time <= backoff_cut``; pulled with ``status_time <= delay_cut``. The
+    statement the ORM built from three sliced querysets, written by hand (compiling it cost about
+    1.5 ms of CPU per pull).
+    """
+    connection = connections[db_alias()]
+    qn = connection.ops.quote_name
+    table = qn(ExternalGraderDetail._meta.db_table)
+    part = (
+        f"(SELECT {qn('id')}, {qn('created_at')} FROM {table} WHERE {qn('queue_name')} = %s AND {qn('status')} = %s"
+        f"{{cut}} ORDER BY {qn('status_time')} ASC LIMIT {int(CANDIDATES_PER_STATE)})"
+    )
+    cut = f" AND {qn('status_time')} <= %s"
+    sql = " UNION ALL ".join([part.format(cut=""), part.format(cut=cut), part.format(cut=cut)])
+    params = [queue_name, Status.PENDING, queue_name, Status.RETRY, backoff_cut, queue_name, Status.PULLED, delay_cut]
+    created_at = ExternalGraderDetail._meta.get_field("created_at")
+    converters = connection.ops.get_db_converters(created_at.get_col(ExternalGraderDetail._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result = []
+    for pk, created in rows:
+        for converter in converters:
+            created = converter(created, created_at, connection)
+        result.append((pk, created))
+    return result
 
 
 def _lock_first(candidates, moment, join):
@@ -93,7 +118,10 @@ def _lock_first(candidates, moment, join):
     ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
     the other pullers, so there each candidate is tried by primary key, oldest first.
     """
-    rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).filter(eligible_q(moment))
+    where, params = eligible_sql(moment, connections[db_alias()])
+    rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).extra(
+        where=[where], params=params
+    )
     if join:
         rows = rows.select_related("submission__student_item")
     if lock_of_self() or not features().has_select_for_update:
