@@ -16,11 +16,16 @@ import logging
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, user_login_failed
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import verify_password
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Exists, OuterRef
 from django.utils.module_loading import import_string
 from rest_framework.authentication import SessionAuthentication
 
+from submissions.conf import app_settings
 from submissions.external_grader.hashers import GRADER_HASHER_ALGORITHM
+from submissions.external_grader.permissions import GROUP_FLAG
 
 __all__ = ["GraderSessionAuthentication", "authenticate_grader", "MAX_USERNAME_LENGTH", "MAX_PASSWORD_LENGTH"]
 
@@ -58,6 +63,28 @@ def _is_plain_text(value):
     return "\x00" not in value and not any(ord(ch) < 32 for ch in value)
 
 
+def _get_user_with_group_flag(user_model, username):
+    """
+    ``get_by_natural_key(username)``, with the grader-group membership read in the same statement
+    (an ``EXISTS`` annotation, see :data:`~submissions.external_grader.permissions.GROUP_FLAG`) when
+    the manager does the stock lookup and the model has Django's ``groups``; otherwise the manager's
+    own lookup, and the membership is queried later as before.
+    """
+    from django.contrib.auth.models import Group
+
+    manager = user_model._default_manager
+    if getattr(type(manager), "get_by_natural_key", None) is not BaseUserManager.get_by_natural_key:
+        return manager.get_by_natural_key(username)
+    try:
+        groups = user_model._meta.get_field("groups")
+    except FieldDoesNotExist:
+        return manager.get_by_natural_key(username)
+    if groups.remote_field.model is not Group:
+        return manager.get_by_natural_key(username)
+    member = Group.objects.filter(**{groups.related_query_name(): OuterRef("pk"), "name": app_settings.GRADER_GROUP})
+    return manager.annotate(**{GROUP_FLAG: Exists(member)}).get(**{user_model.USERNAME_FIELD: username})
+
+
 def authenticate_grader(request, username, password):
     """
     Return the active user for these credentials, or None.
@@ -71,7 +98,7 @@ def authenticate_grader(request, username, password):
     if backend_path is not None:
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.get_by_natural_key(username)
+            user = _get_user_with_group_flag(user_model, username)
         except user_model.DoesNotExist:
             user = None
         if user is not None and (user.password or "").startswith(GRADER_HASHER_ALGORITHM + "$"):

@@ -35,11 +35,18 @@ GRADER_PERMISSION = "submissions.change_externalgraderdetail"
 _SESSION_KEY = "_submissions_xqueue_grader"
 
 
+#: Attribute set on a user loaded by the grader login with its grader-group membership (one query).
+GROUP_FLAG = "_submissions_in_grader_group"
+
+
 def is_grader(user):
     """True if ``user`` may use the grader interface."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.groups.filter(name=app_settings.GRADER_GROUP).exists():
+    in_group = getattr(user, GROUP_FLAG, None)
+    if in_group is None:
+        in_group = user.groups.filter(name=app_settings.GRADER_GROUP).exists()
+    if in_group:
         return True
     return user.has_perm(GRADER_PERMISSION)
 
