@@ -262,6 +262,8 @@ def test_database_built_by_edx_submissions_4_0_2_upgrades_in_place(legacy_python
     ours = json.loads((tmp_path / "ours.json").read_text())
 
     assert ours["tables"] == legacy["tables"]
+    assert ours["grader_files"] == legacy["grader_files"]
+    assert sorted(map(sorted, legacy["grader_files"].values()))[-1] == ["données.csv", "main.py"]
     expected = {call: expected_outcome(vendor, call, outcome) for call, outcome in legacy["calls"].items()}
     mismatches = {
         call: {"4.0.2": legacy["calls"][call], "expected": expected[call], "ours": ours["calls"].get(call)}

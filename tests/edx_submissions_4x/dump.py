@@ -108,6 +108,17 @@ def dump_tables():
     return tables
 
 
+def grader_files():
+    """``get_files_for_grader`` per grader row: the file names (URLs differ by design: ours are signed)."""
+    files = {}
+    for detail in models.ExternalGraderDetail._base_manager.order_by("id"):
+        try:
+            files[str(detail.submission.uuid)] = sorted(api.get_files_for_grader(detail))
+        except Exception as exc:  # noqa: BLE001 - compared like the API calls
+            files[str(detail.submission.uuid)] = {"error": type(exc).__name__}
+    return files
+
+
 def main(manifest_path, result_path):
     with open(manifest_path) as handle:
         manifest = json.load(handle)
@@ -116,7 +127,8 @@ def main(manifest_path, result_path):
         for name, args, kwargs in manifest["calls"]
     }
     with open(result_path, "w") as out:
-        json.dump({"calls": calls, "tables": dump_tables()}, out, indent=1, sort_keys=True)
+        result = {"calls": calls, "tables": dump_tables(), "grader_files": grader_files()}
+        json.dump(result, out, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":
