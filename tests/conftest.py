@@ -4,7 +4,9 @@ Fixtures shared by the whole suite. Keep them small and generic:
 * ``student_item`` / ``other_student_item``: student item dicts (fresh copies per test);
 * ``make_student_item``: builds more such dicts (``make_student_item(student_id="x")``);
 * ``user_factory``: creates users (``user_factory(username="grader")``);
-* ``clear_cache``: the default cache is cleared around every test (autouse).
+* ``clear_cache``: the default cache is cleared around every test (autouse);
+* on an in-memory SQLite test database, live servers handle one request at a time (see
+  ``serial_live_server_on_memory_sqlite``).
 
 Factories live in ``tests/factories.py`` (for setup only: tests go through the services/API).
 """
@@ -12,11 +14,44 @@ Factories live in ``tests/factories.py`` (for setup only: tests go through the s
 import itertools
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 
 from tests.factories import UserFactory
 
 _counter = itertools.count(1)
+
+
+class _SerialWSGIServer(WSGIServer):
+    """A live server that handles one request at a time (and closes each connection after it)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+def _memory_sqlite():
+    database = settings.DATABASES["default"]
+    return database["ENGINE"].endswith("sqlite3") and not (database.get("TEST") or {}).get("NAME")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server_on_memory_sqlite():
+    """
+    An in-memory SQLite test database is one connection, which Django's live server shares with
+    every request thread; two concurrent requests (two grader workers) then interleave savepoints
+    on it and break the transaction for the rest of the run. Serving requests one at a time keeps
+    the live-server tests on that database correct; server databases keep the threaded server.
+    """
+    if not _memory_sqlite():
+        yield
+        return
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = _SerialWSGIServer
+    yield
+    LiveServerThread.server_class = threaded
 
 
 @pytest.fixture(autouse=True)
