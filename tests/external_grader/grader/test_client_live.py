@@ -66,6 +66,26 @@ def _client(live_server, password=PASSWORD):
     return XQueueClient(live_server.url, "livegrader", password, timeout=10)
 
 
+def _grade_until_empty(live_server, isolation, timeout):
+    """Run two grader workers against the live server until the queue is empty; returns the supervisor."""
+    config = GraderConfig(
+        server=live_server.url,
+        queue=QUEUE,
+        username="livegrader",
+        password=PASSWORD,
+        workers=2,
+        poll_interval=0.2,
+        exit_when_empty=True,
+        slot_uid_base=TEST_SLOT_UID_BASE,
+    )
+    supervisor = Supervisor(config, isolation)
+    runner = threading.Thread(target=supervisor.run, daemon=True)
+    runner.start()
+    runner.join(timeout)
+    assert not runner.is_alive(), "grader did not finish"
+    return supervisor
+
+
 @pytest.fixture
 def isolation():
     report = probe(slot_uid_base=TEST_SLOT_UID_BASE)
@@ -143,21 +163,7 @@ def test_workers_grade_every_language_end_to_end(live_server, grader_account, is
     for index, (language, sources, points) in enumerate(cases, 10):
         detail = submit(index, language, sources[language])
         expected[detail.submission_id] = points
-    config = GraderConfig(
-        server=live_server.url,
-        queue=QUEUE,
-        username="livegrader",
-        password=PASSWORD,
-        workers=2,
-        poll_interval=0.2,
-        exit_when_empty=True,
-        slot_uid_base=TEST_SLOT_UID_BASE,
-    )
-    supervisor = Supervisor(config, isolation)
-    runner = threading.Thread(target=supervisor.run, daemon=True)
-    runner.start()
-    runner.join(120)
-    assert not runner.is_alive(), "grader did not finish"
+    supervisor = _grade_until_empty(live_server, isolation, timeout=120)
     stats = supervisor.stats.as_dict()
     assert stats["graded"] == len(cases) and stats["posted"] == len(cases), stats
     for detail in ExternalGraderDetail.objects.filter(queue_name=QUEUE):
@@ -269,21 +275,7 @@ def test_hostile_submissions_are_contained_and_grading_continues(live_server, gr
                 limits={"cpu_seconds": 1, "wall_seconds": 3, "memory_mb": 128},
             )
         details["afterwards"] = submit(60, "python", SUM["python"])
-        config = GraderConfig(
-            server=live_server.url,
-            queue=QUEUE,
-            username="livegrader",
-            password=PASSWORD,
-            workers=2,
-            poll_interval=0.2,
-            exit_when_empty=True,
-            slot_uid_base=TEST_SLOT_UID_BASE,
-        )
-        supervisor = Supervisor(config, isolation)
-        runner = threading.Thread(target=supervisor.run, daemon=True)
-        runner.start()
-        runner.join(180)
-        assert not runner.is_alive(), "grader did not finish"
+        _grade_until_empty(live_server, isolation, timeout=180)
         with pytest.raises(BlockingIOError):
             listener.accept()
     finally:
