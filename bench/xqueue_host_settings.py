@@ -18,4 +18,11 @@ PASSWORD_HASHERS = [
     "submissions.external_grader.hashers.GraderPBKDF2PasswordHasher",
 ]
 SUBMISSIONS = {"PUBLIC_BASE_URL": "http://127.0.0.1"}
+# The middleware of the edx-submissions host (bench/_xqueue_hosts.py), so both serve requests through the same stack.
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "CRITICAL"}}

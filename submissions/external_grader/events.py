@@ -23,11 +23,12 @@ nothing. See ADR 0005.
 
 import dataclasses
 import datetime
+import functools
 import json
 import logging
 import time
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, router, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now
 
@@ -132,14 +133,54 @@ def _deliver_new(delivery_id, data):
     Two statements: the claim and the outcome. A row another worker already tried is left to it.
     """
     moment = now()
-    claimed = _update(
-        {"pk": delivery_id, "delivered_at__isnull": True, "next_attempt_at__lte": moment, "attempts": 0},
-        attempts=1,
-        next_attempt_at=moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS),
-    )
-    if not claimed:
+    lease_end = moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS)
+    if not _execute("claim_new", lambda adapt: [adapt(lease_end), delivery_id, adapt(moment)]):
         return None
     return _send(delivery_id, data, [], 1)
+
+
+def _outbox_alias():
+    return router.db_for_write(ScoreEventDelivery)
+
+
+@functools.cache
+def _statements(alias):
+    """
+    The two statements of every delivery, written once per alias (the ORM compiled them on each
+    call, which cost more CPU than running them): the claim of a fresh row, and the success outcome.
+    """
+    qn = connections[alias].ops.quote_name
+    table = qn(ScoreEventDelivery._meta.db_table)
+    pk, attempts, next_at, delivered, payload, error = map(
+        qn, ("id", "attempts", "next_attempt_at", "delivered_at", "payload", "last_error")
+    )
+    return {
+        "claim_new": (
+            f"UPDATE {table} SET {attempts} = 1, {next_at} = %s"
+            f" WHERE {pk} = %s AND {delivered} IS NULL AND {next_at} <= %s AND {attempts} = 0"
+        ),
+        "delivered": f"UPDATE {table} SET {payload} = %s, {delivered} = %s, {error} = '' WHERE {pk} = %s",
+    }
+
+
+def _execute(name, params_for):
+    """
+    Run one of :func:`_statements` and return its row count, retried on deadlocks like :func:`_update`.
+    ``params_for(adapt)`` builds the parameters; ``adapt`` turns a datetime into the backend's value.
+    """
+    alias = _outbox_alias()
+    connection = connections[alias]
+    params = params_for(connection.ops.adapt_datetimefield_value)
+    for attempt in range(6):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(_statements(alias)[name], params)
+                return cursor.rowcount
+        except OperationalError as exc:
+            if not _is_transient(exc) or attempt == 5:
+                raise
+            time.sleep(0.01 * 2**attempt)
+    return 0
 
 
 def _is_transient(exc):
@@ -273,7 +314,7 @@ def _send(delivery_id, data, done, attempts):
         if attempts >= app_settings.EVENT_MAX_DELIVERY_ATTEMPTS:
             logger.error("Score event %s: giving up after %s attempts", delivery_id, attempts)
         return False
-    _update({"pk": delivery_id}, payload=payload, delivered_at=moment, last_error="")
+    _execute("delivered", lambda adapt: [payload, adapt(moment), delivery_id])
     logger.info("Score event %s delivered (submission %s)", delivery_id, data.submission_id)
     return True
 

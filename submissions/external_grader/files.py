@@ -215,11 +215,14 @@ def _library_url(token, base_url):
 
 def get_files_for_grader(external_grader, base_url=None):
     """
-    ``{original filename: absolute URL}`` of a grader row's files, in one query.
+    ``{original filename: absolute URL}`` of a grader row's files, in one query (none when the row came
+    from ``pull`` on PostgreSQL, which reads whether it has files).
 
     ``base_url`` is a URL prefix (``"https://lms.example.com"``) or a request; default
     ``SUBMISSIONS["PUBLIC_BASE_URL"]``. URLs expire after ``FILE_URL_MAX_AGE`` seconds.
     """
+    if getattr(external_grader, "files_absent", False):
+        return {}  # ``pull`` read that the row has no files, in the statement that locked it
     rows = SubmissionFile.objects.filter(external_grader=external_grader).order_by("id")
     storage = get_storage()
     result = {}

@@ -63,7 +63,7 @@ def set_score(
     return write_score(submission, earned, possible, annotation, log=log)
 
 
-def write_score(submission, earned, possible, annotation=None, *, log=None, savepoint=True):
+def write_score(submission, earned, possible, annotation=None, *, log=None, savepoint=True, item_locked=False):
     """
     Store a Score of ``submission`` (a loaded Submission) with already validated int points and
     annotation (``validate_points`` / ``validate_annotation``), update the summary, send
@@ -71,12 +71,16 @@ def write_score(submission, earned, possible, annotation=None, *, log=None, save
     queue) use it to skip the lookup by uuid. ``savepoint=False`` for callers whose own block already
     rolls back as a whole on any failure (no savepoint round trips).
 
-    The student item is locked and read in one statement, and the new Score is marked as written
-    under that lock, so the summary update does not lock it again.
+    The student item is locked and read in one statement (``item_locked``: the caller already locked
+    it, in this transaction, and loaded it as ``submission.student_item``), and the new Score is
+    marked as written under that lock, so the summary update does not lock it again.
     """
     try:
         with transaction.atomic(savepoint=savepoint):
-            student_item = lock_and_get_student_item(submission.student_item_id)
+            if item_locked:
+                student_item = submission.student_item
+            else:
+                student_item = lock_and_get_student_item(submission.student_item_id)
             score = Score(
                 student_item=student_item,
                 submission=submission,

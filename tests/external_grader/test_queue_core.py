@@ -148,3 +148,40 @@ def test_oldest_first():
     ExternalGraderDetail.objects.filter(pk=b.pk).update(created_at=a.created_at - datetime.timedelta(seconds=5))
     assert queue.pull("q1").pk == b.pk
     assert queue.pull("q1").pk == a.pk
+
+
+def test_grader_row_saves_reach_save_receivers(django_capture_on_commit_callbacks):
+    """
+    pull and put_result write the grader row with one hand-written UPDATE, unless a pre_save/post_save
+    receiver listens for the model: then the ORM saves it and the receivers see each save.
+    """
+    from django.db.models.signals import post_save
+
+    seen = []
+
+    def receiver(sender, instance, update_fields, **kwargs):
+        seen.append((instance.status, sorted(update_fields)))
+
+    create()
+    post_save.connect(receiver, sender=ExternalGraderDetail)
+    try:
+        pulled = queue.pull("q1")
+        with django_capture_on_commit_callbacks(execute=True):
+            queue.put_result(pulled.submission_id, pulled.pullkey, reply())
+    finally:
+        post_save.disconnect(receiver, sender=ExternalGraderDetail)
+    assert seen == [
+        (Status.PULLED, ["num_attempts", "pullkey", "status", "status_time"]),
+        (Status.RETIRED, ["grader_reply", "status", "status_time"]),
+    ]
+    # Without receivers the same writes go through the hand-written UPDATE, with the same result.
+    other = create(item=student_item())
+    pulled = queue.pull("q1")
+    assert pulled.pk == other.pk
+    stored = ExternalGraderDetail.objects.get(pk=other.pk)
+    assert (stored.status, stored.pullkey, stored.num_attempts) == (Status.PULLED, pulled.pullkey, 1)
+    assert stored.status_time == pulled.status_time
+    with django_capture_on_commit_callbacks(execute=True):
+        queue.put_result(pulled.submission_id, pulled.pullkey, reply(score=0.5))
+    stored = ExternalGraderDetail.objects.get(pk=other.pk)
+    assert (stored.status, stored.grader_reply) == (Status.RETIRED, reply(score=0.5))

@@ -10,6 +10,7 @@ from django.utils.timezone import now
 from submissions.conf import app_settings
 from submissions.errors import GraderAuthorizationError, UnknownQueueError
 from submissions.external_grader.models import ExternalGraderDetail
+from submissions.external_grader.queue import _rows
 from submissions.external_grader.queue._common import (
     CANDIDATES_PER_STATE,
     at_attempt_cap,
@@ -20,6 +21,7 @@ from submissions.external_grader.queue._common import (
     fail_row,
     features,
     lock_of_self,
+    save_fields,
 )
 from submissions.external_grader.states import Status
 
@@ -114,11 +116,15 @@ def _lock_first(candidates, moment, join):
     """
     Lock the oldest still-eligible candidate, skipping rows other transactions hold.
 
-    PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices. MariaDB (no
+    PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices (hand-written, see
+    ``_rows.lock_first_pullable``, which also tells whether the row has files). MariaDB (no
     ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
     the other pullers, so there each candidate is tried by primary key, oldest first.
     """
-    where, params = eligible_sql(moment, connections[db_alias()])
+    alias = db_alias()
+    where, params = eligible_sql(moment, connections[alias])
+    if _rows.enabled(alias):
+        return _rows.lock_first_pullable(alias, candidates, where, params)
     rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).extra(
         where=[where], params=params
     )
@@ -168,7 +174,7 @@ def pull(queue_name, grader=None):
                 fail_row(row, f"no reply after {row.num_attempts} hand-outs")
                 continue
             row.hand_out()
-            row.save(update_fields=["status", "pullkey", "num_attempts", "status_time"])
+            save_fields(row, ("status", "pullkey", "num_attempts", "status_time"))
             ensure_related(row)
         logger.info(
             "Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts

@@ -20,7 +20,7 @@ from submissions.errors import (
     SubmissionInternalError,
 )
 from submissions.external_grader.models import ExternalGraderDetail
-from submissions.external_grader.queue import _core
+from submissions.external_grader.queue import _core, _rows
 from submissions.external_grader.queue._common import (
     at_attempt_cap,
     db_alias,
@@ -28,6 +28,7 @@ from submissions.external_grader.queue._common import (
     fail_row,
     features,
     lock_of_self,
+    save_fields,
 )
 from submissions.external_grader.states import Status
 
@@ -106,11 +107,15 @@ def _lock_row(submission_id):
     # NOWAIT, retried briefly: a puller's short transaction may hold the row for a few milliseconds
     # (its SKIP LOCKED scan can lock a row it then finds ineligible); a reply is refused as busy only
     # when the row stays locked for about half a second (e.g. another reply being recorded).
+    alias = db_alias()
     for delay in _LOCK_RETRY_DELAYS:
         if delay:
             time.sleep(delay)
         try:
-            with transaction.atomic(using=db_alias()):
+            with transaction.atomic(using=alias):
+                if _rows.enabled(alias):
+                    # One statement: grader row (NOWAIT), submission, student item (locked, waiting).
+                    return _rows.lock_for_reply(alias, submission_id)
                 rows = ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
                 if lock_of_self() or not features().has_select_for_update:
                     # Only the grader row is locked (FOR UPDATE OF, or no row locks at all): the
@@ -175,10 +180,12 @@ def _record(row, reply, points_earned):
     ensure_related(row)
     recorded = not (row.only_if_higher and _is_lower_than_recorded(row, points_earned))
     if recorded:
-        _core.set_score_of(row.submission, points_earned, row.points_possible)
+        _core.set_score_of(
+            row.submission, points_earned, row.points_possible, item_locked=getattr(row, "student_item_locked", False)
+        )
     row.grader_reply = reply.raw
     row.retire()
-    row.save(update_fields=["status", "grader_reply", "status_time"])
+    save_fields(row, ("status", "grader_reply", "status_time"))
     if recorded:
         record_score_event(row, points_earned, reply.raw)
     return recorded

@@ -1,0 +1,110 @@
+"""
+Hand-written statements of the grader interface's hot paths on PostgreSQL (ADR 0017).
+
+The ORM compiled the same statements on every request, and compiling cost more CPU than the
+database spent running them. Here each statement is built once per database from the models'
+metadata (table and column names are never spelled out), and rows become model instances through
+:class:`~submissions.services.rows.ModelColumns`, with the converters the ORM applies. Other
+backends keep the ORM path, which stays the reference for what these statements do.
+"""
+
+import functools
+
+from django.db import connections
+
+from submissions.external_grader.models import ExternalGraderDetail, SubmissionFile
+from submissions.models import StudentItem, Submission
+from submissions.services.rows import ModelColumns
+
+__all__ = ["enabled", "lock_first_pullable", "lock_for_reply"]
+
+
+def enabled(alias):
+    """Whether the hand-written statements serve the database ``alias`` (PostgreSQL)."""
+    return connections[alias].vendor == "postgresql"
+
+
+class _GraderRowSelect:
+    """``SELECT`` of a grader row joined with its submission and student item, for one connection."""
+
+    def __init__(self, connection):
+        qn = connection.ops.quote_name
+        models = (ExternalGraderDetail, Submission, StudentItem)
+        self.parts = [ModelColumns(model, connection) for model in models]
+        grader, submission, item = (qn(model._meta.db_table) for model in models)
+        self.grader_table = grader
+        self.item_table = item
+        self.columns = ", ".join(part.sql for part in self.parts)
+        self.grader_pk = f"{grader}.{qn(ExternalGraderDetail._meta.pk.column)}"
+        self.grader_submission = f"{grader}.{qn(ExternalGraderDetail._meta.get_field('submission').column)}"
+        self.grader_created = f"{grader}.{qn(ExternalGraderDetail._meta.get_field('created_at').column)}"
+        submission_pk = f"{submission}.{qn(Submission._meta.pk.column)}"
+        submission_item = f"{submission}.{qn(Submission._meta.get_field('student_item').column)}"
+        self.joins = (
+            f"{grader} INNER JOIN {submission} ON {submission_pk} = {self.grader_submission}"
+            f" INNER JOIN {item} ON {item}.{qn(StudentItem._meta.pk.column)} = {submission_item}"
+        )
+        files = qn(SubmissionFile._meta.db_table)
+        files_fk = qn(SubmissionFile._meta.get_field("external_grader").column)
+        self.has_files = f"EXISTS (SELECT 1 FROM {files} WHERE {files}.{files_fk} = {self.grader_pk})"
+
+    def build(self, row, connection):
+        instances, start = [], 0
+        for part in self.parts:
+            end = start + len(part)
+            instances.append(part.build(row[start:end], connection))
+            start = end
+        detail, submission, item = instances
+        submission.student_item = item
+        detail.submission = submission
+        return detail, row[start:]
+
+
+@functools.cache
+def _select(alias):
+    return _GraderRowSelect(connections[alias])
+
+
+def lock_first_pullable(alias, candidates, eligible_where, eligible_params):
+    """
+    The oldest of ``candidates`` (grader row ids) still matching ``eligible_where``, locked
+    ``FOR UPDATE OF`` the grader row ``SKIP LOCKED``, with its submission and student item loaded and
+    ``files_absent`` set when the row has no :class:`SubmissionFile`; None when every candidate is taken.
+    """
+    select = _select(alias)
+    sql = (
+        f"SELECT {select.columns}, {select.has_files} FROM {select.joins}"
+        f" WHERE {select.grader_pk} = ANY(%s) AND {eligible_where}"
+        f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC"
+        f" LIMIT 1 FOR UPDATE OF {select.grader_table} SKIP LOCKED"
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [list(candidates), *eligible_params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    detail, (has_files,) = select.build(row, connections[alias])
+    detail.files_absent = not has_files
+    return detail
+
+
+def lock_for_reply(alias, submission_id):
+    """
+    The grader row of ``submission_id`` locked ``FOR UPDATE NOWAIT`` (a held lock raises at once), with
+    its submission and student item loaded, and the student item locked ``FOR NO KEY UPDATE`` in the
+    same statement (waiting for it: that lock serialises score writers, see ``services.summary``).
+    ``student_item_locked`` is set on the returned row. None when the submission has no grader row.
+    """
+    select = _select(alias)
+    sql = (
+        f"SELECT {select.columns} FROM {select.joins} WHERE {select.grader_submission} = %s"
+        f" FOR UPDATE OF {select.grader_table} NOWAIT FOR NO KEY UPDATE OF {select.item_table}"
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, [submission_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    detail, _rest = select.build(row, connections[alias])
+    detail.student_item_locked = True
+    return detail

@@ -1,0 +1,130 @@
+"""
+The grader requests' session user (``authentication.load_session_user``): two hand-written statements
+when Django's stock parts are in use, and Django's own ``get_user`` in every case that path does not
+know, with the same outcome as Django's.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.external_grader.xqueue.conftest import GRADER_PASSWORD, envelope
+
+pytestmark = pytest.mark.django_db
+
+QUEUELEN = ("/xqueue/get_queuelen/", {"queue_name": "q"})
+
+
+def logged_in_client(username="grader"):
+    client = Client()
+    response = client.post("/xqueue/login/", {"username": username, "password": GRADER_PASSWORD})
+    assert response.status_code == 200, response.content
+    return client
+
+
+def statements(captured):
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT"))]
+
+
+def test_stock_parts_read_session_and_user_once_each(grader, settings):
+    settings.SUBMISSIONS = {"GRADER_CHECK_INTERVAL": 60}
+    client = logged_in_client()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(*QUEUELEN)
+    assert response.status_code == 404  # an authenticated grader; "q" is an unknown queue
+    reads = statements(captured)
+    assert sum("django_session" in sql for sql in reads) == 1
+    assert sum('FROM "auth_user"' in sql or "FROM `auth_user`" in sql for sql in reads) == 1
+    # Django's ORM lookup (get() adds LIMIT 21) was not used.
+    assert not any("LIMIT 21" in sql for sql in reads)
+
+
+def test_password_change_ends_the_session(grader):
+    client = logged_in_client()
+    assert client.get(*QUEUELEN).status_code == 404
+    grader.set_password("a new password")
+    grader.save()
+    response = client.get(*QUEUELEN)
+    assert response.status_code == 401
+    assert envelope(response)["content"] == "login_required"
+    # Django flushed the session: its row is gone.
+    assert not Session.objects.filter(session_key=client.cookies["sessionid"].value).exists()
+
+
+def test_rotated_secret_key_keeps_sessions_through_the_fallbacks(grader, settings):
+    client, stale = logged_in_client(), logged_in_client()
+    before = client.cookies["sessionid"].value
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-secret-key-" + "x" * 40
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert client.get(*QUEUELEN).status_code == 404
+    assert client.cookies["sessionid"].value != before  # Django moved the session to a new key
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get(*QUEUELEN).status_code == 404  # now signed with the new secret
+    assert stale.get(*QUEUELEN).status_code == 401  # not used while the old secret was a fallback
+
+
+def test_expired_session_is_anonymous(grader):
+    client = logged_in_client()
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get(*QUEUELEN).status_code == 401
+
+
+def test_deleted_or_deactivated_user_is_anonymous(grader):
+    client = logged_in_client()
+    grader.is_active = False
+    grader.save(update_fields=["is_active"])
+    assert client.get(*QUEUELEN).status_code == 401
+    client = Client()
+    client.force_login(grader)  # force_login does not check is_active
+    grader.delete()
+    assert client.get(*QUEUELEN).status_code == 401
+
+
+def test_tampered_session_data_is_anonymous(grader):
+    client = logged_in_client()
+    key = client.cookies["sessionid"].value
+    Session.objects.filter(session_key=key).update(session_data="e30:bad:signature")
+    assert client.get(*QUEUELEN).status_code == 401
+
+
+def test_unknown_backend_in_the_session_is_anonymous(grader):
+    client = logged_in_client()
+    session = Session.objects.get(session_key=client.cookies["sessionid"].value)
+    store = Client().session.__class__(session.session_key)
+    store["_auth_user_backend"] = "somewhere.NotConfiguredBackend"
+    store.save()
+    assert client.get(*QUEUELEN).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.cached_db", "django.contrib.sessions.backends.signed_cookies"],
+)
+def test_other_session_engines_use_djangos_path(grader, settings, engine):
+    settings.SESSION_ENGINE = engine
+    client = logged_in_client()
+    assert client.get(*QUEUELEN).status_code == 404
+    grader.set_password("changed")
+    grader.save()
+    assert client.get(*QUEUELEN).status_code == 401
+
+
+def test_custom_user_manager_queryset_is_respected(grader, monkeypatch):
+    """A default manager that hides rows is the host's rule: the fast path steps aside for it."""
+    from django.contrib.auth.models import User, UserManager
+
+    class HidingManager(UserManager):
+        def get_queryset(self):
+            return super().get_queryset().exclude(username="grader")
+
+    client = logged_in_client()
+    manager = HidingManager()
+    manager.model = User
+    monkeypatch.setitem(User._meta.__dict__, "default_manager", manager)  # what User._default_manager returns
+    assert client.get(*QUEUELEN).status_code == 401
