@@ -3,10 +3,12 @@ Views of the instructor API: thin adapters. Each parses keys and parameters, cal
 renders the result through the schema's serializer. Errors go through :func:`exceptions.exception_handler`.
 """
 
+from django.db import DataError
 from django.urls import reverse
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
@@ -57,6 +59,14 @@ class InstructorAPIView(APIView):
 
     def get_exception_handler(self):
         return exception_handler
+
+    def perform_authentication(self, request):
+        try:
+            super().perform_authentication(request)
+        except DataError as exc:
+            # Credentials the database cannot even compare (a NUL byte in a Basic-auth username reaches
+            # PostgreSQL through Django's ModelBackend) are bad credentials, not a server error.
+            raise AuthenticationFailed("Invalid credentials.") from exc
 
     def course_key(self):
         return parse_course_key(self.kwargs["course_key"])

@@ -1,5 +1,6 @@
 """Every endpoint of the instructor API: success, sync/async, permissions and errors (spec §2-§3)."""
 
+import base64
 from urllib.parse import quote
 
 import pytest
@@ -76,6 +77,13 @@ def test_wrong_password_gets_401(client_for, state):
     client = client_for(None)
     client.credentials(HTTP_AUTHORIZATION="Basic YWxpY2U6d3Jvbmc=")
     assert_error(client.get(f"{BASE}/learners/alice"), 401, "AUTHENTICATION_REQUIRED")
+
+
+def test_credentials_the_database_cannot_compare_get_401(client_for, state):
+    """A NUL byte in a Basic-auth username (PostgreSQL refuses it in a query) is a bad credential, not a 500."""
+    client = client_for(None)
+    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(b"ali\x00ce:pw").decode())
+    assert_error(client.delete(f"{BASE}/learners/alice"), 401, "AUTHENTICATION_REQUIRED")
 
 
 @pytest.mark.parametrize("path", BULK)
