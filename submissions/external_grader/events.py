@@ -35,6 +35,7 @@ from django.utils.timezone import now
 from submissions import signals
 from submissions.conf import app_settings
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
+from submissions.services.rows import insert_row
 
 __all__ = [
     "ScoreEventData",
@@ -115,11 +116,12 @@ def record_score_event(detail, points_earned, score_msg, kind=ScoreEventDelivery
     the row disappears and the on-commit delivery never runs.
     """
     data = event_data_for(detail, points_earned, score_msg)
-    delivery = ScoreEventDelivery.objects.create(
+    delivery = ScoreEventDelivery(
         external_grader=detail,
         kind=kind,
         payload=json.dumps({"event": data.as_dict(), "done": []}, sort_keys=True),
     )
+    insert_row(delivery, using=_outbox_alias())
     delivery_id = delivery.pk
     # robust: a failure after commit (e.g. the database gone) is logged; the row stays due for redelivery
     transaction.on_commit(lambda: _deliver_new(delivery_id, data), robust=True)

@@ -10,6 +10,7 @@ statuses (301, 302, 401, 403) that make the watcher log in again. See ADR 0008.
 
 import logging
 
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
@@ -132,6 +133,26 @@ def _files_for_grader(detail, request):
     return get_files_for_grader(detail, base_url=base_url)
 
 
+def _log_in(request, user):
+    """
+    ``django.contrib.auth.login(request, user)``, writing a fresh client's session row once.
+
+    The watcher clears its cookies before each login, so its session has no key yet. For such a session
+    Django's ``login()`` would create the row at once (a key check and an INSERT of empty data), only for
+    the session middleware to UPDATE it with the login's data at the end of the response. Marking the
+    keyless, empty session as this user's beforehand takes ``login()``'s "same user" branch, which keeps
+    the session: the middleware then creates the row once, with its data, under a new random key. With
+    no earlier key there is nothing to rotate (no session fixation). Any other session (a cookie of
+    another user, an anonymous session with data) goes through ``login()`` unchanged: flushed or
+    cycled to a new key.
+    """
+    session = request.session
+    if session.session_key is None and session.is_empty():
+        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    django_login(request, user)
+
+
 class XQueueViewSet(ViewSet):
     """
     The grader interface: ``login/``, ``logout/``, ``status/``, ``get_queuelen/``,
@@ -207,9 +228,8 @@ class XQueueViewSet(ViewSet):
             log.warning("XQueue login refused: user %s is not a grader", user.pk)
             return _reply(False, NOT_AUTHORISED, status.HTTP_403_FORBIDDEN)
         limiter.record_success()
-        # The new session row and last_login in one commit (one commit, an fsync, less per login).
         with transaction.atomic(using=router.db_for_write(type(user))):
-            django_login(request._request, user)
+            _log_in(request._request, user)
         grader_permissions.remember_grader(request._request.session, user)
         request.user = user
         log.info("XQueue grader %s logged in", user.pk)

@@ -1,18 +1,17 @@
 """Helpers shared by the queue services: eligibility, locking, failing a row with its notice."""
 
 import datetime
-import functools
 import json
 import logging
 
-from django.db import connection, connections, router, transaction
+from django.db import connection, router, transaction
 from django.db.models import Q
-from django.db.models.signals import post_save, pre_save
 
 from submissions import signals
 from submissions.conf import app_settings
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
 from submissions.external_grader.states import Status
+from submissions.services.rows import update_row
 
 logger = logging.getLogger("submissions.external_grader.queue")
 
@@ -80,32 +79,9 @@ def eligible_sql(moment, connection):
     return sql, [Status.PENDING, *params, Status.PULLED, moment - delay]
 
 
-@functools.cache
-def _update_sql(alias, model, attnames):
-    qn = connections[alias].ops.quote_name
-    meta = model._meta
-    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in attnames)
-    return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"
-
-
 def save_fields(row, attnames):
-    """
-    ``row.save(update_fields=attnames)`` for a grader row the caller holds locked: one hand-written
-    ``UPDATE`` (compiling it cost more CPU than running it), or the ORM's ``save`` when a
-    ``pre_save``/``post_save`` receiver listens for the model, so receivers see every save as before.
-    """
-    model = type(row)
-    if pre_save.has_listeners(model) or post_save.has_listeners(model):
-        row.save(update_fields=attnames)
-        return
-    alias = row._state.db or db_alias()
-    connection = connections[alias]
-    values = []
-    for name in attnames:
-        field = model._meta.get_field(name)
-        values.append(field.get_db_prep_save(field.pre_save(row, False), connection))
-    with connection.cursor() as cursor:
-        cursor.execute(_update_sql(alias, model, tuple(attnames)), [*values, row.pk])
+    """``row.save(update_fields=attnames)`` for a grader row the caller holds locked (see ``update_row``)."""
+    update_row(row, attnames, using=row._state.db or db_alias())
 
 
 def at_attempt_cap(row):

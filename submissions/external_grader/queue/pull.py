@@ -70,13 +70,15 @@ def _candidate_ids(queue_name, moment):
     """
     delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
     backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
-    base = ExternalGraderDetail.objects.filter(queue_name=queue_name).order_by()
     if features().supports_slicing_ordering_in_compound:
         rows = _candidate_rows_sql(queue_name, delay_cut, backoff_cut)
     else:
         # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
         rows = list(
-            base.filter(eligible_q(moment)).order_by("created_at", "pk").values_list("pk", "created_at")[:LOCK_WINDOW]
+            ExternalGraderDetail.objects.filter(queue_name=queue_name)
+            .filter(eligible_q(moment))
+            .order_by("created_at", "pk")
+            .values_list("pk", "created_at")[:LOCK_WINDOW]
         )
     rows.sort(key=lambda row: (row[1], row[0]))
     return [pk for pk, _ in rows[:LOCK_WINDOW]]

@@ -1,7 +1,8 @@
 """
-The grader requests' session user (``authentication.load_session_user``): two hand-written statements
-when Django's stock parts are in use, and Django's own ``get_user`` in every case that path does not
-know, with the same outcome as Django's.
+Grader sessions. Each request's session user (``authentication.load_session_user``): two hand-written
+statements when Django's stock parts are in use, and Django's own ``get_user`` in every case that path
+does not know, with the same outcome as Django's. The session a login opens (``views._log_in``): one
+row written once for a fresh client; flushed or rotated as Django does for any other session.
 """
 
 import datetime
@@ -128,3 +129,56 @@ def test_custom_user_manager_queryset_is_respected(grader, monkeypatch):
     manager.model = User
     monkeypatch.setitem(User._meta.__dict__, "default_manager", manager)  # what User._default_manager returns
     assert client.get(*QUEUELEN).status_code == 401
+
+
+# -- the session a login opens (views._log_in) --
+
+
+def session_writes(captured):
+    return [
+        sql.split()[0]
+        for sql in statements(captured)
+        if "django_session" in sql and sql.split()[0] in ("INSERT", "UPDATE", "DELETE")
+    ]
+
+
+def test_fresh_client_login_writes_its_session_row_once(grader):
+    client = Client()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
+    assert response.status_code == 200
+    assert session_writes(captured) == ["INSERT"]
+    key = client.cookies["sessionid"].value
+    assert Session.objects.get(session_key=key).get_decoded()["_auth_user_id"] == str(grader.pk)
+    assert client.get(*QUEUELEN).status_code == 404  # authenticated
+
+
+def test_login_over_another_users_session_gets_a_new_session(grader):
+    from django.contrib.auth.models import User
+
+    other = User.objects.create_user("someone-else", password="pw")
+    client = Client()
+    client.force_login(other)
+    old_key = client.cookies["sessionid"].value
+    response = client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
+    assert response.status_code == 200
+    new_key = client.cookies["sessionid"].value
+    assert new_key != old_key
+    assert not Session.objects.filter(session_key=old_key).exists()
+    assert Session.objects.get(session_key=new_key).get_decoded()["_auth_user_id"] == str(grader.pk)
+
+
+def test_login_with_an_anonymous_session_rotates_its_key(grader, settings):
+    from importlib import import_module
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["note"] = "set before logging in"
+    store.save()
+    client = Client()
+    client.cookies["sessionid"] = store.session_key
+    response = client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
+    assert response.status_code == 200
+    new_key = client.cookies["sessionid"].value
+    assert new_key != store.session_key  # no session fixation
+    data = Session.objects.get(session_key=new_key).get_decoded()
+    assert data["note"] == "set before logging in" and data["_auth_user_id"] == str(grader.pk)
