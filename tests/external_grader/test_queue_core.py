@@ -152,8 +152,9 @@ def test_oldest_first():
 
 def test_grader_row_saves_reach_save_receivers(django_capture_on_commit_callbacks):
     """
-    pull and put_result write the grader row with one hand-written UPDATE, unless a pre_save/post_save
-    receiver listens for the model: then the ORM saves it and the receivers see each save.
+    pull and put_result write the grader row (one UPDATE) and the outbox row (one INSERT) with statements
+    built once, unless a pre_save/post_save receiver listens for the model: then the ORM saves it and
+    the receivers see each save.
     """
     from django.db.models.signals import post_save
 
@@ -162,18 +163,26 @@ def test_grader_row_saves_reach_save_receivers(django_capture_on_commit_callback
     def receiver(sender, instance, update_fields, **kwargs):
         seen.append((instance.status, sorted(update_fields)))
 
+    outbox = []
+
+    def outbox_receiver(sender, instance, created, **kwargs):
+        outbox.append((created, instance.pk is not None))
+
     create()
     post_save.connect(receiver, sender=ExternalGraderDetail)
+    post_save.connect(outbox_receiver, sender=ScoreEventDelivery)
     try:
         pulled = queue.pull("q1")
         with django_capture_on_commit_callbacks(execute=True):
             queue.put_result(pulled.submission_id, pulled.pullkey, reply())
     finally:
         post_save.disconnect(receiver, sender=ExternalGraderDetail)
+        post_save.disconnect(outbox_receiver, sender=ScoreEventDelivery)
     assert seen == [
         (Status.PULLED, ["num_attempts", "pullkey", "status", "status_time"]),
         (Status.RETIRED, ["grader_reply", "status", "status_time"]),
     ]
+    assert outbox == [(True, True)]  # the outbox row too, when a receiver listens for it
     # Without receivers the same writes go through the hand-written UPDATE, with the same result.
     other = create(item=student_item())
     pulled = queue.pull("q1")
