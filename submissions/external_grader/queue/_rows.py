@@ -65,21 +65,33 @@ def _select(alias):
     return _GraderRowSelect(connections[alias])
 
 
-def lock_first_pullable(alias, candidates, eligible_where, eligible_params):
+def lock_first_pullable(alias, eligible_where, eligible_params, ids=None, union=None):
     """
-    The oldest of ``candidates`` (grader row ids) still matching ``eligible_where``, locked
-    ``FOR UPDATE OF`` the grader row ``SKIP LOCKED``, with its submission and student item loaded and
-    ``files_absent`` set when the row has no :class:`SubmissionFile`; None when every candidate is taken.
+    The oldest candidate still matching ``eligible_where``, locked ``FOR UPDATE OF`` the grader row
+    ``SKIP LOCKED``, with its submission and student item loaded and ``files_absent`` set when the row has
+    no :class:`SubmissionFile`; None when no candidate can be locked. The candidates are grader row
+    ``ids``, or ``union = (sql, params, limit)``: the oldest ``limit`` rows, by ``(created_at, id)``, of a
+    statement selecting ``(id, created_at)``.
     """
     select = _select(alias)
+    if union is not None:
+        union_sql, union_params, limit = union
+        chosen = (
+            f"{select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
+            f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
+        )
+        params = [*union_params, *eligible_params]
+    else:
+        chosen = f"{select.grader_pk} = ANY(%s)"
+        params = [list(ids), *eligible_params]
     sql = (
         f"SELECT {select.columns}, {select.has_files} FROM {select.joins}"
-        f" WHERE {select.grader_pk} = ANY(%s) AND {eligible_where}"
+        f" WHERE {chosen} AND {eligible_where}"
         f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC"
         f" LIMIT 1 FOR UPDATE OF {select.grader_table} SKIP LOCKED"
     )
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [list(candidates), *eligible_params])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -63,15 +63,20 @@ def _check_grader(queue_name, grader):
         raise GraderAuthorizationError(f"Grader may not use queue '{queue_name}'")
 
 
+def _cuts(moment):
+    """``(delay_cut, backoff_cut)``: pulled rows older than the first, retry rows older than the second."""
+    delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
+    backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
+    return delay_cut, backoff_cut
+
+
 def _candidate_ids(queue_name, moment):
     """
     Ids of up to ``CANDIDATES_PER_STATE`` eligible rows per state, each read in the order of the
     ``(queue_name, status, status_time)`` index (one UNION query where the backend allows it).
     """
-    delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
-    backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
     if features().supports_slicing_ordering_in_compound:
-        rows = _candidate_rows_sql(queue_name, delay_cut, backoff_cut)
+        rows = _candidate_rows_sql(queue_name, moment)
     else:
         # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
         rows = list(
@@ -84,14 +89,14 @@ def _candidate_ids(queue_name, moment):
     return [pk for pk, _ in rows[:LOCK_WINDOW]]
 
 
-def _candidate_rows_sql(queue_name, delay_cut, backoff_cut):
+def _candidate_union(connection, queue_name, moment):
     """
-    ``(pk, created_at)`` of the oldest rows per state in one ``UNION ALL`` of three index scans:
-    pending; retry with ``status_time <= backoff_cut``; pulled with ``status_time <= delay_cut``. The
-    statement the ORM built from three sliced querysets, written by hand (compiling it cost about
-    1.5 ms of CPU per pull).
+    ``(sql, params)`` of the oldest rows per state, ``(id, created_at)``, in one ``UNION ALL`` of three
+    index scans: pending; retry with ``status_time <= backoff_cut``; pulled with ``status_time <=
+    delay_cut``. The statement the ORM built from three sliced querysets, written by hand (compiling it
+    cost about 1.5 ms of CPU per pull).
     """
-    connection = connections[db_alias()]
+    delay_cut, backoff_cut = _cuts(moment)
     qn = connection.ops.quote_name
     table = qn(ExternalGraderDetail._meta.db_table)
     part = (
@@ -101,6 +106,13 @@ def _candidate_rows_sql(queue_name, delay_cut, backoff_cut):
     cut = f" AND {qn('status_time')} <= %s"
     sql = " UNION ALL ".join([part.format(cut=""), part.format(cut=cut), part.format(cut=cut)])
     params = [queue_name, Status.PENDING, queue_name, Status.RETRY, backoff_cut, queue_name, Status.PULLED, delay_cut]
+    return sql, params
+
+
+def _candidate_rows_sql(queue_name, moment):
+    """``(pk, created_at)`` of the rows of :func:`_candidate_union`."""
+    connection = connections[db_alias()]
+    sql, params = _candidate_union(connection, queue_name, moment)
     created_at = ExternalGraderDetail._meta.get_field("created_at")
     converters = connection.ops.get_db_converters(created_at.get_col(ExternalGraderDetail._meta.db_table))
     with connection.cursor() as cursor:
@@ -114,19 +126,24 @@ def _candidate_rows_sql(queue_name, delay_cut, backoff_cut):
     return result
 
 
-def _lock_first(candidates, moment, join):
+def _lock_first(queue_name, candidates, moment, join):
     """
     Lock the oldest still-eligible candidate, skipping rows other transactions hold.
 
     PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices (hand-written, see
-    ``_rows.lock_first_pullable``, which also tells whether the row has files). MariaDB (no
-    ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
+    ``_rows.lock_first_pullable``, which also tells whether the row has files); there ``candidates`` may
+    be None: the statement then chooses them itself, with :func:`_candidate_union` as a subquery. MariaDB
+    (no ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
     the other pullers, so there each candidate is tried by primary key, oldest first.
     """
     alias = db_alias()
-    where, params = eligible_sql(moment, connections[alias])
+    connection = connections[alias]
+    where, params = eligible_sql(moment, connection)
     if _rows.enabled(alias):
-        return _rows.lock_first_pullable(alias, candidates, where, params)
+        if candidates is None:
+            union, union_params = _candidate_union(connection, queue_name, moment)
+            return _rows.lock_first_pullable(alias, where, params, union=(union, union_params, LOCK_WINDOW))
+        return _rows.lock_first_pullable(alias, where, params, ids=candidates)
     rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).extra(
         where=[where], params=params
     )
@@ -161,15 +178,22 @@ def pull(queue_name, grader=None):
         raise UnknownQueueError(queue_name)
     _check_grader(queue_name, grader)
     join = bool(lock_of_self()) or not features().has_select_for_update
+    # PostgreSQL: the first round chooses the candidates inside the locking statement (one round trip
+    # less for the usual pull); a round that finds nothing lockable continues with the candidates read
+    # apart, which tell an empty queue from rows taken by concurrent pullers.
+    chosen_by_lock = _rows.enabled(db_alias())
     previous = None
     for _ in range(_MAX_ROUNDS):
         moment = now()
-        candidates = _candidate_ids(queue_name, moment)
-        if not candidates or sorted(candidates) == previous:
-            break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
-        previous = sorted(candidates)
+        if chosen_by_lock:
+            candidates, chosen_by_lock = None, False
+        else:
+            candidates = _candidate_ids(queue_name, moment)
+            if not candidates or sorted(candidates) == previous:
+                break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
+            previous = sorted(candidates)
         with transaction.atomic(using=db_alias()):
-            row = _lock_first(candidates, moment, join)
+            row = _lock_first(queue_name, candidates, moment, join)
             if row is None:
                 continue  # every candidate was taken meanwhile: look again
             if at_attempt_cap(row):
