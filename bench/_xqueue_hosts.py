@@ -44,6 +44,9 @@ def recreate_database(name):
 class Host:
     """One host project: its Python, environment, and a gunicorn serving it."""
 
+    #: Threads per gunicorn worker (1: the sync worker; more: gunicorn's gthread worker), the same for every host.
+    threads = 1
+
     def __init__(self, label, python, env, cwd, wsgi="django.core.wsgi:get_wsgi_application()"):
         # cwd matters: gunicorn puts it on sys.path, so the edx host must not start in this checkout.
         self.label, self.python, self.env, self.cwd, self.wsgi = label, python, env, str(cwd), wsgi
@@ -71,6 +74,8 @@ class Host:
                 str(gunicorn),
                 "-w",
                 "2",
+                "--threads",
+                str(self.threads),
                 "-b",
                 f"127.0.0.1:{port}",
                 "--no-control-socket",
@@ -97,6 +102,13 @@ class Host:
         # Warm every worker (imports, first connection) so cold starts are not measured as load.
         for _ in range(8):
             requests.get(self.url + "/xqueue/login/", timeout=5)
+
+    def worker_pids(self):
+        """The gunicorn workers (children of the master)."""
+        if self.process is None:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -166,3 +178,54 @@ def edx_host(db_name, workdir):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update({"DJANGO_SETTINGS_MODULE": "edx_host_settings", "PYTHONPATH": str(workdir)})
     return Host(f"edx-submissions {version}", str(python), env, workdir)
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds of the processes ``pids`` (those that ended count as 0)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def postgres_pids():
+    """Every PostgreSQL server process on this machine (the benchmark's backends among them)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by a host's gunicorn workers, by PostgreSQL and by this process, between two marks."""
+
+    def __init__(self, host):
+        self.host = host
+        self.start = None
+
+    def _read(self):
+        pg = {pid: cpu_seconds([pid]) for pid in postgres_pids()}
+        own = os.times()
+        return {"workers": cpu_seconds(self.host.worker_pids()), "postgres": pg, "client": own.user + own.system}
+
+    def mark(self):
+        self.start = self._read()
+
+    def since_mark(self):
+        end = self._read()
+        postgres = sum(cpu - self.start["postgres"].get(pid, 0.0) for pid, cpu in end["postgres"].items())
+        return {
+            "workers": end["workers"] - self.start["workers"],
+            "postgres": postgres,
+            "client": end["client"] - self.start["client"],
+        }
