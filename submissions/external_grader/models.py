@@ -108,10 +108,15 @@ class ExternalGraderDetail(models.Model):
 
     # -- transitions: each stamps status_time; the caller saves inside its transaction --
 
+    @staticmethod
+    def new_pull_key():
+        """A fresh, unguessable pull key (the ``hand_out`` transition gives one per hand-out)."""
+        return uuid.uuid4().hex
+
     @_guarded("hand_out")
     def hand_out(self):
         """Give the row to a grader: a fresh pull key, the time, one more attempt."""
-        self.pullkey = uuid.uuid4().hex
+        self.pullkey = self.new_pull_key()
         self.num_attempts = (self.num_attempts or 0) + 1
         self.status_time = now()
 

@@ -34,7 +34,8 @@ class ModelColumns:
         table = connection.ops.quote_name(model._meta.db_table)
         fields = list(model._meta.concrete_fields)
         self.attnames = [field.attname for field in fields]
-        self.sql = ", ".join(f"{table}.{connection.ops.quote_name(field.column)}" for field in fields)
+        self.quoted_columns = [connection.ops.quote_name(field.column) for field in fields]
+        self.sql = self.qualified(table)
         self.converters = []
         for index, field in enumerate(fields):
             col = field.get_col(model._meta.db_table)
@@ -42,6 +43,10 @@ class ModelColumns:
             own = col.get_db_converters(connection)
             if backend or own:
                 self.converters.append((index, field, backend, own))
+
+    def qualified(self, qualifier):
+        """The column list qualified by ``qualifier`` (a quoted table name or alias), in build order."""
+        return ", ".join(f"{qualifier}.{column}" for column in self.quoted_columns)
 
     def __len__(self):
         return len(self.attnames)

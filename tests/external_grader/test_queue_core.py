@@ -194,3 +194,35 @@ def test_grader_row_saves_reach_save_receivers(django_capture_on_commit_callback
         queue.put_result(pulled.submission_id, pulled.pullkey, reply(score=0.5))
     stored = ExternalGraderDetail.objects.get(pk=other.pk)
     assert (stored.status, stored.grader_reply) == (Status.RETIRED, reply(score=0.5))
+
+
+def test_transition_receivers_see_the_hand_out():
+    """With a django-fsm transition receiver for grader rows, pull hands out through the transition method."""
+    from django_fsm.signals import post_transition
+
+    seen = []
+
+    def receiver(sender, instance, name, source, target, **kwargs):
+        seen.append((name, source, target))
+
+    create()
+    post_transition.connect(receiver, sender=ExternalGraderDetail)
+    try:
+        pulled = queue.pull("q1")
+    finally:
+        post_transition.disconnect(receiver, sender=ExternalGraderDetail)
+    assert seen == [("hand_out", Status.PENDING, Status.PULLED)]
+    assert ExternalGraderDetail.objects.get(pk=pulled.pk).pullkey == pulled.pullkey
+
+
+def test_hand_out_at_the_attempt_cap_fails_the_row_with_its_notice(settings):
+    """The oldest eligible row at the cap is failed (not skipped) before the next one is handed out."""
+    settings.SUBMISSIONS = {"MAX_ATTEMPTS": 2, "PROCESSING_DELAY": 0}
+    first = create()
+    queue.pull("q1")
+    queue.pull("q1")  # stale at once (no processing delay): handed out again, attempt 2
+    second = create(item=student_item())
+    pulled = queue.pull("q1")
+    assert pulled.pk == second.pk
+    assert ExternalGraderDetail.objects.get(pk=first.pk).status == Status.FAILED
+    assert ScoreEventDelivery.objects.filter(external_grader_id=first.pk, kind="failure").exists()

@@ -13,10 +13,11 @@ import functools
 from django.db import connections
 
 from submissions.external_grader.models import ExternalGraderDetail, SubmissionFile
+from submissions.external_grader.states import TRANSITIONS
 from submissions.models import StudentItem, Submission
 from submissions.services.rows import ModelColumns
 
-__all__ = ["enabled", "lock_first_pullable", "lock_for_reply"]
+__all__ = ["enabled", "lock_first_pullable", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
 
 
 def enabled(alias):
@@ -33,6 +34,7 @@ class _GraderRowSelect:
         self.parts = [ModelColumns(model, connection) for model in models]
         grader, submission, item = (qn(model._meta.db_table) for model in models)
         self.grader_table = grader
+        self.submission_table = submission
         self.item_table = item
         self.columns = ", ".join(part.sql for part in self.parts)
         self.grader_pk = f"{grader}.{qn(ExternalGraderDetail._meta.pk.column)}"
@@ -44,6 +46,23 @@ class _GraderRowSelect:
             f"{grader} INNER JOIN {submission} ON {submission_pk} = {self.grader_submission}"
             f" INNER JOIN {item} ON {item}.{qn(StudentItem._meta.pk.column)} = {submission_item}"
         )
+        # The same joins from the ``handed`` rows of ``hand_out_first`` (a CTE with the grader columns).
+        handed_submission = f"handed.{qn(ExternalGraderDetail._meta.get_field('submission').column)}"
+        self.handed_columns = ", ".join([self.parts[0].qualified("handed"), self.parts[1].sql, self.parts[2].sql])
+        self.handed_joins = (
+            f"handed INNER JOIN {submission} ON {submission_pk} = {handed_submission}"
+            f" INNER JOIN {item} ON {item}.{qn(StudentItem._meta.pk.column)} = {submission_item}"
+        )
+        self.handed_has_files = (
+            f"EXISTS (SELECT 1 FROM {qn(SubmissionFile._meta.db_table)}"
+            f" WHERE {qn(SubmissionFile._meta.db_table)}.{qn(SubmissionFile._meta.get_field('external_grader').column)}"
+            f" = handed.{qn(ExternalGraderDetail._meta.pk.column)})"
+        )
+        self.column = {
+            name: f"{grader}.{qn(ExternalGraderDetail._meta.get_field(name).column)}"
+            for name in ("status", "pullkey", "num_attempts", "status_time")
+        }
+        self.bare_column = {name: qn(ExternalGraderDetail._meta.get_field(name).column) for name in self.column}
         files = qn(SubmissionFile._meta.db_table)
         files_fk = qn(SubmissionFile._meta.get_field("external_grader").column)
         self.has_files = f"EXISTS (SELECT 1 FROM {files} WHERE {files}.{files_fk} = {self.grader_pk})"
@@ -98,6 +117,58 @@ def lock_first_pullable(alias, eligible_where, eligible_params, ids=None, union=
     detail, (has_files,) = select.build(row, connections[alias])
     detail.files_absent = not has_files
     return detail
+
+
+def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, moment):
+    """
+    ``pull``'s usual case in one statement: lock the oldest candidate of ``union`` (as in
+    :func:`lock_first_pullable`) and give it to a grader as the ``hand_out`` transition does (status
+    ``pulled``, a new pull key, one more attempt, ``status_time = moment``), returning it loaded like
+    :func:`lock_first_pullable`. Nothing is handed out, and None returned, when no candidate can be
+    locked or the oldest has used its ``attempt_cap`` hand-outs (0: no cap): ``pull`` then takes its
+    general path, which fails such a row with its notice.
+
+    Only for callers that checked :func:`hand_out_is_plain` (no receiver would miss the save or the
+    transition).
+    """
+    select = _select(alias)
+    union_sql, union_params, limit = union
+    sources, target = TRANSITIONS["hand_out"]
+    columns = select.bare_column
+    cap_check = f" AND COALESCE({select.column['num_attempts']}, 0) < %s" if attempt_cap else ""
+    sql = (
+        f"WITH picked AS (SELECT {select.grader_pk} AS id FROM {select.grader_table}"
+        f" WHERE {select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
+        f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
+        f" AND {eligible_where} AND {select.column['status']} IN ({', '.join(['%s'] * len(sources))})"
+        f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC LIMIT 1 FOR UPDATE SKIP LOCKED),"
+        f" handed AS (UPDATE {select.grader_table} SET {columns['status']} = %s, {columns['pullkey']} = %s,"
+        f" {columns['num_attempts']} = COALESCE({select.column['num_attempts']}, 0) + 1,"
+        f" {columns['status_time']} = %s"
+        f" FROM picked WHERE {select.grader_pk} = picked.id{cap_check}"
+        f" RETURNING {select.parts[0].sql})"
+        f" SELECT {select.handed_columns}, {select.handed_has_files} FROM {select.handed_joins}"
+    )
+    params = [*union_params, *eligible_params, *sources, target, ExternalGraderDetail.new_pull_key(), moment]
+    if attempt_cap:
+        params.append(attempt_cap)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    detail, (has_files,) = select.build(row, connections[alias])
+    detail.files_absent = not has_files
+    return detail
+
+
+def hand_out_is_plain():
+    """Whether no ``pre_save``/``post_save`` or django-fsm transition receiver listens for grader rows."""
+    from django.db.models.signals import post_save, pre_save
+    from django_fsm.signals import post_transition, pre_transition
+
+    signals = (pre_save, post_save, pre_transition, post_transition)
+    return not any(signal.has_listeners(ExternalGraderDetail) for signal in signals)
 
 
 def lock_for_reply(alias, submission_id):

@@ -158,6 +158,10 @@ def _lock_first(queue_name, candidates, moment, join):
     return None
 
 
+def _log_hand_out(row, queue_name):
+    logger.info("Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts)
+
+
 def pull(queue_name, grader=None):
     """
     Hand the oldest eligible row of ``queue_name`` to a grader, or return None when there is none.
@@ -177,11 +181,23 @@ def pull(queue_name, grader=None):
     if registry is not None and queue_name not in registry:
         raise UnknownQueueError(queue_name)
     _check_grader(queue_name, grader)
+    alias = db_alias()
+    if _rows.enabled(alias) and _rows.hand_out_is_plain():
+        # PostgreSQL, the usual case in one statement: candidates, lock and hand-out (see
+        # ``_rows.hand_out_first``); when it hands out nothing, the rounds below look again.
+        moment = now()
+        connection = connections[alias]
+        where, params = eligible_sql(moment, connection)
+        union = (*_candidate_union(connection, queue_name, moment), LOCK_WINDOW)
+        row = _rows.hand_out_first(alias, where, params, union, app_settings.MAX_ATTEMPTS, moment)
+        if row is not None:
+            _log_hand_out(row, queue_name)
+            return row
     join = bool(lock_of_self()) or not features().has_select_for_update
     # PostgreSQL: the first round chooses the candidates inside the locking statement (one round trip
-    # less for the usual pull); a round that finds nothing lockable continues with the candidates read
-    # apart, which tell an empty queue from rows taken by concurrent pullers.
-    chosen_by_lock = _rows.enabled(db_alias())
+    # less); a round that finds nothing lockable continues with the candidates read apart, which tell
+    # an empty queue from rows taken by concurrent pullers.
+    chosen_by_lock = _rows.enabled(alias)
     previous = None
     for _ in range(_MAX_ROUNDS):
         moment = now()
@@ -202,9 +218,7 @@ def pull(queue_name, grader=None):
             row.hand_out()
             save_fields(row, ("status", "pullkey", "num_attempts", "status_time"))
             ensure_related(row)
-        logger.info(
-            "Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts
-        )
+        _log_hand_out(row, queue_name)
         return row
     if registry is None and not is_known_queue(queue_name):
         raise UnknownQueueError(queue_name)
