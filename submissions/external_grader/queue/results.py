@@ -99,36 +99,43 @@ def scaled_points(score, points_possible):
     return int(product.quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
 
 
-def _lock_row(submission_id):
+def _as_submission_id(submission_id):
     try:
-        submission_id = int(submission_id)
+        return int(submission_id)
     except (TypeError, ValueError) as exc:
         raise GraderReplyError("Incorrect reply format", field_errors={"submission_id": "not an integer"}) from exc
-    # NOWAIT, retried briefly: a puller's short transaction may hold the row for a few milliseconds
-    # (its SKIP LOCKED scan can lock a row it then finds ineligible); a reply is refused as busy only
-    # when the row stays locked for about half a second (e.g. another reply being recorded).
+
+
+class _RowBusy(Exception):
+    """The grader row's lock is held by another transaction (a NOWAIT refusal)."""
+
+
+def _lock_row(submission_id):
+    """
+    The grader row of ``submission_id`` locked ``NOWAIT`` (raises :class:`_RowBusy` when another
+    transaction holds it), with its submission and student item; None when there is no row. Inside the
+    caller's transaction, which a refusal aborts: the caller retries with a new one.
+    """
     alias = db_alias()
-    for delay in _LOCK_RETRY_DELAYS:
-        if delay:
-            time.sleep(delay)
-        try:
-            with transaction.atomic(using=alias):
-                if _rows.enabled(alias):
-                    # One statement: grader row (NOWAIT), submission, student item (locked, waiting).
-                    return _rows.lock_for_reply(alias, submission_id)
-                rows = ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
-                if lock_of_self() or not features().has_select_for_update:
-                    # Only the grader row is locked (FOR UPDATE OF, or no row locks at all): the
-                    # submission and student item come in the same statement.
-                    rows = rows.select_related("submission__student_item")
-                return rows.filter(submission_id=submission_id).first()
-        except OperationalError as exc:
-            if not _is_lock_conflict(exc):
-                raise
-            conflict = exc
-    raise ExternalGraderBusyError("Submission is currently being processed") from conflict
+    try:
+        if _rows.enabled(alias):
+            # One statement: grader row (NOWAIT), submission, student item (locked, waiting).
+            return _rows.lock_for_reply(alias, submission_id)
+        rows = ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
+        if lock_of_self() or not features().has_select_for_update:
+            # Only the grader row is locked (FOR UPDATE OF, or no row locks at all): the
+            # submission and student item come in the same statement.
+            rows = rows.select_related("submission__student_item")
+        return rows.filter(submission_id=submission_id).first()
+    except OperationalError as exc:
+        if _is_lock_conflict(exc):
+            raise _RowBusy from exc
+        raise
 
 
+# A puller's short transaction may hold the row for a few milliseconds (its SKIP LOCKED scan can lock
+# a row it then finds ineligible); a reply is refused as busy only when the row stays locked for about
+# half a second (e.g. another reply being recorded).
 _LOCK_RETRY_DELAYS = (0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.2)
 
 
@@ -211,7 +218,36 @@ def put_result(submission_id, pull_key, reply):
     parsed = parse_reply(reply)
     if not pull_key or not isinstance(pull_key, str):
         raise GraderReplyError("Incorrect reply format", field_errors={"submission_key": "missing"})
-    failure = None
+    submission_id = _as_submission_id(submission_id)
+    for delay in _LOCK_RETRY_DELAYS:
+        if delay:
+            time.sleep(delay)
+        try:
+            return _accept(submission_id, pull_key, parsed)
+        except _RowBusy as exc:
+            busy = exc
+        except _RecordingFailed as failed:
+            _count_failure(failed.row_pk, pull_key, failed.__cause__)
+            cause = failed.__cause__
+            if isinstance(cause, DatabaseError):
+                raise SubmissionInternalError(f"Could not record the grade: {cause}") from cause
+            raise SubmissionInternalError(f"Could not record the grade: {cause!r}") from cause
+    raise ExternalGraderBusyError("Submission is currently being processed") from busy.__cause__
+
+
+class _RecordingFailed(Exception):
+    """Recording an accepted reply failed (the cause is chained); its transaction was rolled back."""
+
+    def __init__(self, row_pk):
+        super().__init__(row_pk)
+        self.row_pk = row_pk
+
+
+def _accept(submission_id, pull_key, parsed):
+    """
+    One attempt of :func:`put_result`, in one transaction without savepoints: lock, check the key,
+    record. Any failure while recording raises :class:`_RecordingFailed` and rolls everything back.
+    """
     with transaction.atomic(using=db_alias()):
         row = _lock_row(submission_id)
         if row is None:
@@ -222,21 +258,10 @@ def put_result(submission_id, pull_key, reply):
             logger.info("Duplicate reply for submission %s ignored", row.submission_id)
             return PutResultOutcome(row.submission_id, True, points_earned, points_possible, score_recorded=False)
         try:
-            with transaction.atomic(using=db_alias()):
-                recorded = _record(row, parsed, points_earned)
+            recorded = _record(row, parsed, points_earned)
         except Exception as exc:  # a boundary: any failure while recording is counted, never reported as success
             logger.exception("Recording the reply for submission %s failed", row.submission_id)
-            failure = exc
-            row = ExternalGraderDetail.objects.get(pk=row.pk)  # the in-memory row may be half-changed
-            if at_attempt_cap(row):
-                fail_row(row, f"recording the grade failed: {exc!r}")
-            else:
-                row.defer()
-                row.save(update_fields=["status", "num_failures", "status_time"])
-    if failure is not None:
-        if isinstance(failure, DatabaseError):
-            raise SubmissionInternalError(f"Could not record the grade: {failure}") from failure
-        raise SubmissionInternalError(f"Could not record the grade: {failure!r}") from failure
+            raise _RecordingFailed(row.pk) from exc
     logger.info(
         "Recorded %s/%s for submission %s%s",
         points_earned,
@@ -245,3 +270,20 @@ def put_result(submission_id, pull_key, reply):
         "" if recorded else " (lower than the recorded score: not written)",
     )
     return PutResultOutcome(row.submission_id, False, points_earned, points_possible, score_recorded=recorded)
+
+
+def _count_failure(row_pk, pull_key, cause):
+    """
+    After a failed recording (rolled back): in a new transaction, the row, if it still waits for this
+    reply (pulled, same key), counts a failure and waits in ``retry``, or fails with its notice at the
+    attempt cap.
+    """
+    with transaction.atomic(using=db_alias()):
+        row = ExternalGraderDetail.objects.select_for_update(**lock_of_self()).filter(pk=row_pk).first()
+        if row is None or row.status != Status.PULLED or row.pullkey != pull_key:
+            return  # answered, retired or handed out again meanwhile: nothing to count
+        if at_attempt_cap(row):
+            fail_row(row, f"recording the grade failed: {cause!r}")
+        else:
+            row.defer()
+            row.save(update_fields=["status", "num_failures", "status_time"])
