@@ -88,7 +88,11 @@ def server():
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield srv
-    srv.shutdown()
+    # shutdown() waits for serve_forever to acknowledge; seen once to wait forever on a loaded machine,
+    # so it gets 10 s in a helper thread before the socket is closed anyway.
+    stopper = threading.Thread(target=srv.shutdown, daemon=True)
+    stopper.start()
+    stopper.join(10)
     srv.server_close()
 
 
