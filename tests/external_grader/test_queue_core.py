@@ -226,3 +226,12 @@ def test_hand_out_at_the_attempt_cap_fails_the_row_with_its_notice(settings):
     assert pulled.pk == second.pk
     assert ExternalGraderDetail.objects.get(pk=first.pk).status == Status.FAILED
     assert ScoreEventDelivery.objects.filter(external_grader_id=first.pk, kind="failure").exists()
+
+
+def test_a_key_with_non_ascii_characters_is_just_a_wrong_key():
+    """Found by the fuzzer: the constant-time comparison refused non-ASCII text (a 500)."""
+    create()
+    pulled = queue.pull("q1")
+    with pytest.raises(IncorrectPullKeyError):
+        queue.put_result(pulled.submission_id, "clé-" + pulled.pullkey[4:], reply())
+    assert ExternalGraderDetail.objects.get(pk=pulled.pk).status == Status.PULLED

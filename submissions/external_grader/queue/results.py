@@ -150,7 +150,10 @@ def _is_lock_conflict(exc):
 
 def _check_key(row, pull_key, reply):
     """Raise the typed error for a reply the row cannot accept; True for an exact duplicate."""
-    key_matches = bool(pull_key) and bool(row.pullkey) and hmac.compare_digest(str(row.pullkey), str(pull_key))
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a grader may send any text).
+    key_matches = (
+        bool(pull_key) and bool(row.pullkey) and hmac.compare_digest(str(row.pullkey).encode(), str(pull_key).encode())
+    )
     if row.status == Status.RETIRED:
         if row.grader_reply is None:
             raise LateGraderReplyError("Incorrect key for submission")  # superseded or cancelled, never graded
