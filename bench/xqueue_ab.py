@@ -1,7 +1,7 @@
 """
 A/B of the XQueue grader interface between two revisions of this library (prints figures; not a test).
 
-    /work/venv312/bin/python bench/xqueue_ab.py --before 700fc6e [--after WORKTREE] --rounds 3 --login-rounds 40
+    python bench/xqueue_ab.py --before 700fc6e [--after WORKTREE] --rounds 3 --login-rounds 40
 
 On a shared machine the load changes from minute to minute, so comparing figures of separate runs says
 little. This serves both revisions at once (gunicorn, 2 workers each, PostgreSQL, the settings of

@@ -1,7 +1,7 @@
 """
 Throughput of the XQueue grader interface under a real WSGI server (prints figures; not a test).
 
-    /work/venv312/bin/python bench/xqueue_throughput.py --n 150 --rounds 3 --clients 8 --compare
+    python bench/xqueue_throughput.py --n 150 --rounds 3 --clients 8 --compare
 
 What it does, bounded in count and time:
 
