@@ -94,21 +94,30 @@ def lock_first_pullable(alias, eligible_where, eligible_params, ids=None, union=
     """
     select = _select(alias)
     if union is not None:
-        union_sql, union_params, limit = union
-        chosen = (
-            f"{select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
-            f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
-        )
-        params = [*union_params, *eligible_params]
+        chosen, params = _chosen_from(select, union)
     else:
-        chosen = f"{select.grader_pk} = ANY(%s)"
-        params = [list(ids), *eligible_params]
+        chosen, params = f"{select.grader_pk} = ANY(%s)", [list(ids)]
     sql = (
         f"SELECT {select.columns}, {select.has_files} FROM {select.joins}"
         f" WHERE {chosen} AND {eligible_where}"
         f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC"
         f" LIMIT 1 FOR UPDATE OF {select.grader_table} SKIP LOCKED"
     )
+    return _fetch_row(alias, select, sql, [*params, *eligible_params])
+
+
+def _chosen_from(select, union):
+    """``(sql, params)``: the grader row is among the oldest ``limit`` rows of ``union = (sql, params, limit)``."""
+    union_sql, union_params, limit = union
+    chosen = (
+        f"{select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
+        f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
+    )
+    return chosen, list(union_params)
+
+
+def _fetch_row(alias, select, sql, params):
+    """Run a statement selecting a grader row, its submission and student item, and a files flag."""
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -132,14 +141,13 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     transition).
     """
     select = _select(alias)
-    union_sql, union_params, limit = union
+    chosen, union_params = _chosen_from(select, union)
     sources, target = TRANSITIONS["hand_out"]
     columns = select.bare_column
     cap_check = f" AND COALESCE({select.column['num_attempts']}, 0) < %s" if attempt_cap else ""
     sql = (
         f"WITH picked AS (SELECT {select.grader_pk} AS id FROM {select.grader_table}"
-        f" WHERE {select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
-        f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
+        f" WHERE {chosen}"
         f" AND {eligible_where} AND {select.column['status']} IN ({', '.join(['%s'] * len(sources))})"
         f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC LIMIT 1 FOR UPDATE SKIP LOCKED),"
         f" handed AS (UPDATE {select.grader_table} SET {columns['status']} = %s, {columns['pullkey']} = %s,"
@@ -152,14 +160,7 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     params = [*union_params, *eligible_params, *sources, target, ExternalGraderDetail.new_pull_key(), moment]
     if attempt_cap:
         params.append(attempt_cap)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    detail, (has_files,) = select.build(row, connections[alias])
-    detail.files_absent = not has_files
-    return detail
+    return _fetch_row(alias, select, sql, params)
 
 
 def hand_out_is_plain():

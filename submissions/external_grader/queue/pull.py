@@ -182,9 +182,13 @@ def pull(queue_name, grader=None):
         raise UnknownQueueError(queue_name)
     _check_grader(queue_name, grader)
     alias = db_alias()
-    if _rows.enabled(alias) and _rows.hand_out_is_plain():
-        # PostgreSQL, the usual case in one statement: candidates, lock and hand-out (see
-        # ``_rows.hand_out_first``); when it hands out nothing, the rounds below look again.
+    # PostgreSQL: the first round chooses the candidates inside its statement (fewer round trips for the
+    # usual pull); when that hands out nothing, the rounds below read the candidates apart, which tell an
+    # empty queue from rows taken by concurrent pullers.
+    chosen_by_lock = _rows.enabled(alias)
+    if chosen_by_lock and _rows.hand_out_is_plain():
+        # That first round as one statement: candidates, lock and hand-out (``_rows.hand_out_first``).
+        chosen_by_lock = False
         moment = now()
         connection = connections[alias]
         where, params = eligible_sql(moment, connection)
@@ -194,10 +198,6 @@ def pull(queue_name, grader=None):
             _log_hand_out(row, queue_name)
             return row
     join = bool(lock_of_self()) or not features().has_select_for_update
-    # PostgreSQL: the first round chooses the candidates inside the locking statement (one round trip
-    # less); a round that finds nothing lockable continues with the candidates read apart, which tell
-    # an empty queue from rows taken by concurrent pullers.
-    chosen_by_lock = _rows.enabled(alias)
     previous = None
     for _ in range(_MAX_ROUNDS):
         moment = now()
