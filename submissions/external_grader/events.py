@@ -167,22 +167,19 @@ def _statements(alias):
 
 def _execute(name, params_for):
     """
-    Run one of :func:`_statements` and return its row count, retried on deadlocks like :func:`_update`.
+    Run one of :func:`_statements` and return its row count, retried on deadlocks (:func:`_retried`).
     ``params_for(adapt)`` builds the parameters; ``adapt`` turns a datetime into the backend's value.
     """
     alias = _outbox_alias()
     connection = connections[alias]
     params = params_for(connection.ops.adapt_datetimefield_value)
-    for attempt in range(6):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(_statements(alias)[name], params)
-                return cursor.rowcount
-        except OperationalError as exc:
-            if not _is_transient(exc) or attempt == 5:
-                raise
-            time.sleep(0.01 * 2**attempt)
-    return 0
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(_statements(alias)[name], params)
+            return cursor.rowcount
+
+    return _retried(run)
 
 
 def _is_transient(exc):
@@ -192,16 +189,21 @@ def _is_transient(exc):
     return code in (1205, 1213) or sqlstate in ("40P01", "40001", "55P03")
 
 
-def _update(filters, **values):
-    """``UPDATE`` by ``filters``, retried on deadlocks (InnoDB may pick a single-row update as victim)."""
+def _retried(write):
+    """``write()``, retried on deadlocks and lock timeouts (InnoDB may pick a single-row update as victim)."""
     for attempt in range(6):
         try:
-            return ScoreEventDelivery.objects.filter(**filters).update(**values)
+            return write()
         except OperationalError as exc:
             if not _is_transient(exc) or attempt == 5:
                 raise
             time.sleep(0.01 * 2**attempt)
     return 0
+
+
+def _update(filters, **values):
+    """``UPDATE`` by ``filters``, retried on deadlocks (:func:`_retried`)."""
+    return _retried(lambda: ScoreEventDelivery.objects.filter(**filters).update(**values))
 
 
 def _claim(delivery_id):

@@ -18,7 +18,7 @@ from django.db import connections
 from django.db.models import NOT_PROVIDED
 from django.db.models.signals import post_save, pre_save
 
-__all__ = ["ModelColumns", "update_row", "insert_row"]
+__all__ = ["ModelColumns", "has_save_receivers", "update_row", "insert_row"]
 
 
 class ModelColumns:
@@ -64,7 +64,8 @@ class ModelColumns:
         return self.model.from_db(connection.alias, self.attnames, values)
 
 
-def _has_save_receivers(model):
+def has_save_receivers(model):
+    """Whether a ``pre_save`` or ``post_save`` receiver listens for ``model`` (then the ORM's save is used)."""
     return pre_save.has_listeners(model) or post_save.has_listeners(model)
 
 
@@ -79,7 +80,7 @@ def _update_sql(alias, model, attnames):
 def update_row(obj, attnames, using):
     """``obj.save(update_fields=attnames, using=using)``: one ``UPDATE`` of plain values (fields' ``pre_save`` run)."""
     model = type(obj)
-    if _has_save_receivers(model):
+    if has_save_receivers(model):
         obj.save(update_fields=list(attnames), using=using)
         return
     connection = connections[using]
@@ -114,7 +115,7 @@ def insert_row(obj, using):
     model = type(obj)
     connection = connections[using]
     fields, sql = _insert_sql(using, model)
-    if sql is None or _has_save_receivers(model) or not connection.features.can_return_columns_from_insert:
+    if sql is None or has_save_receivers(model) or not connection.features.can_return_columns_from_insert:
         obj.save(force_insert=True, using=using)
         return
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]

@@ -15,7 +15,7 @@ from django.db import connections
 from submissions.external_grader.models import ExternalGraderDetail, SubmissionFile
 from submissions.external_grader.states import TRANSITIONS
 from submissions.models import StudentItem, Submission
-from submissions.services.rows import ModelColumns
+from submissions.services.rows import ModelColumns, has_save_receivers
 
 __all__ = ["enabled", "lock_first_pullable", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
 
@@ -34,38 +34,37 @@ class _GraderRowSelect:
         self.parts = [ModelColumns(model, connection) for model in models]
         grader, submission, item = (qn(model._meta.db_table) for model in models)
         self.grader_table = grader
-        self.submission_table = submission
         self.item_table = item
-        self.columns = ", ".join(part.sql for part in self.parts)
-        self.grader_pk = f"{grader}.{qn(ExternalGraderDetail._meta.pk.column)}"
-        self.grader_submission = f"{grader}.{qn(ExternalGraderDetail._meta.get_field('submission').column)}"
-        self.grader_created = f"{grader}.{qn(ExternalGraderDetail._meta.get_field('created_at').column)}"
+        grader_field = {
+            name: qn(ExternalGraderDetail._meta.get_field(name).column)
+            for name in ("submission", "created_at", "status", "pullkey", "num_attempts", "status_time")
+        }
+        grader_field["id"] = qn(ExternalGraderDetail._meta.pk.column)
+        #: Unqualified grader columns (an UPDATE's SET), and the same qualified by the grader table.
+        self.bare_column = grader_field
+        self.column = {name: f"{grader}.{column}" for name, column in grader_field.items()}
+        self.grader_pk = self.column["id"]
+        self.grader_submission = self.column["submission"]
+        self.grader_created = self.column["created_at"]
         submission_pk = f"{submission}.{qn(Submission._meta.pk.column)}"
         submission_item = f"{submission}.{qn(Submission._meta.get_field('student_item').column)}"
-        self.joins = (
-            f"{grader} INNER JOIN {submission} ON {submission_pk} = {self.grader_submission}"
-            f" INNER JOIN {item} ON {item}.{qn(StudentItem._meta.pk.column)} = {submission_item}"
-        )
-        # The same joins from the ``handed`` rows of ``hand_out_first`` (a CTE with the grader columns).
-        handed_submission = f"handed.{qn(ExternalGraderDetail._meta.get_field('submission').column)}"
-        self.handed_columns = ", ".join([self.parts[0].qualified("handed"), self.parts[1].sql, self.parts[2].sql])
-        self.handed_joins = (
-            f"handed INNER JOIN {submission} ON {submission_pk} = {handed_submission}"
-            f" INNER JOIN {item} ON {item}.{qn(StudentItem._meta.pk.column)} = {submission_item}"
-        )
-        self.handed_has_files = (
-            f"EXISTS (SELECT 1 FROM {qn(SubmissionFile._meta.db_table)}"
-            f" WHERE {qn(SubmissionFile._meta.db_table)}.{qn(SubmissionFile._meta.get_field('external_grader').column)}"
-            f" = handed.{qn(ExternalGraderDetail._meta.pk.column)})"
-        )
-        self.column = {
-            name: f"{grader}.{qn(ExternalGraderDetail._meta.get_field(name).column)}"
-            for name in ("status", "pullkey", "num_attempts", "status_time")
-        }
-        self.bare_column = {name: qn(ExternalGraderDetail._meta.get_field(name).column) for name in self.column}
+        item_pk = f"{item}.{qn(StudentItem._meta.pk.column)}"
         files = qn(SubmissionFile._meta.db_table)
-        files_fk = qn(SubmissionFile._meta.get_field("external_grader").column)
-        self.has_files = f"EXISTS (SELECT 1 FROM {files} WHERE {files}.{files_fk} = {self.grader_pk})"
+        files_fk = f"{files}.{qn(SubmissionFile._meta.get_field('external_grader').column)}"
+
+        def joined(source):
+            """Columns, FROM clause and files flag of the grader rows of ``source`` (a table or a CTE)."""
+            columns = ", ".join([self.parts[0].qualified(source), self.parts[1].sql, self.parts[2].sql])
+            joins = (
+                f"{source} INNER JOIN {submission} ON {submission_pk} = {source}.{grader_field['submission']}"
+                f" INNER JOIN {item} ON {item_pk} = {submission_item}"
+            )
+            has_files = f"EXISTS (SELECT 1 FROM {files} WHERE {files_fk} = {source}.{grader_field['id']})"
+            return columns, joins, has_files
+
+        self.columns, self.joins, self.has_files = joined(grader)
+        # The rows of ``hand_out_first``'s ``handed`` CTE (the grader columns it RETURNs), joined alike.
+        self.handed_columns, self.handed_joins, self.handed_has_files = joined("handed")
 
     def build(self, row, connection):
         instances, start = [], 0
@@ -84,36 +83,20 @@ def _select(alias):
     return _GraderRowSelect(connections[alias])
 
 
-def lock_first_pullable(alias, eligible_where, eligible_params, ids=None, union=None):
+def lock_first_pullable(alias, eligible_where, eligible_params, ids):
     """
-    The oldest candidate still matching ``eligible_where``, locked ``FOR UPDATE OF`` the grader row
-    ``SKIP LOCKED``, with its submission and student item loaded and ``files_absent`` set when the row has
-    no :class:`SubmissionFile`; None when no candidate can be locked. The candidates are grader row
-    ``ids``, or ``union = (sql, params, limit)``: the oldest ``limit`` rows, by ``(created_at, id)``, of a
-    statement selecting ``(id, created_at)``.
+    The oldest of the grader rows ``ids`` still matching ``eligible_where``, locked ``FOR UPDATE OF`` the
+    grader row ``SKIP LOCKED``, with its submission and student item loaded and ``files_absent`` set when
+    the row has no :class:`SubmissionFile`; None when no candidate can be locked.
     """
     select = _select(alias)
-    if union is not None:
-        chosen, params = _chosen_from(select, union)
-    else:
-        chosen, params = f"{select.grader_pk} = ANY(%s)", [list(ids)]
     sql = (
         f"SELECT {select.columns}, {select.has_files} FROM {select.joins}"
-        f" WHERE {chosen} AND {eligible_where}"
+        f" WHERE {select.grader_pk} = ANY(%s) AND {eligible_where}"
         f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC"
         f" LIMIT 1 FOR UPDATE OF {select.grader_table} SKIP LOCKED"
     )
-    return _fetch_row(alias, select, sql, [*params, *eligible_params])
-
-
-def _chosen_from(select, union):
-    """``(sql, params)``: the grader row is among the oldest ``limit`` rows of ``union = (sql, params, limit)``."""
-    union_sql, union_params, limit = union
-    chosen = (
-        f"{select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
-        f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
-    )
-    return chosen, list(union_params)
+    return _fetch_row(alias, select, sql, [list(ids), *eligible_params])
 
 
 def _fetch_row(alias, select, sql, params):
@@ -130,8 +113,9 @@ def _fetch_row(alias, select, sql, params):
 
 def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, moment):
     """
-    ``pull``'s usual case in one statement: lock the oldest candidate of ``union`` (as in
-    :func:`lock_first_pullable`) and give it to a grader as the ``hand_out`` transition does (status
+    ``pull``'s usual case in one statement: lock the oldest candidate (the oldest ``limit`` rows, by
+    ``(created_at, id)``, of ``union = (sql, params, limit)``, a statement selecting ``(id, created_at)``),
+    as :func:`lock_first_pullable` does, and give it to a grader as the ``hand_out`` transition does (status
     ``pulled``, a new pull key, one more attempt, ``status_time = moment``), returning it loaded like
     :func:`lock_first_pullable`. Nothing is handed out, and None returned, when no candidate can be
     locked or the oldest has used its ``attempt_cap`` hand-outs (0: no cap): ``pull`` then takes its
@@ -141,13 +125,14 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     transition).
     """
     select = _select(alias)
-    chosen, union_params = _chosen_from(select, union)
+    union_sql, union_params, limit = union
     sources, target = TRANSITIONS["hand_out"]
     columns = select.bare_column
     cap_check = f" AND COALESCE({select.column['num_attempts']}, 0) < %s" if attempt_cap else ""
     sql = (
         f"WITH picked AS (SELECT {select.grader_pk} AS id FROM {select.grader_table}"
-        f" WHERE {chosen}"
+        f" WHERE {select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
+        f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
         f" AND {eligible_where} AND {select.column['status']} IN ({', '.join(['%s'] * len(sources))})"
         f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC LIMIT 1 FOR UPDATE SKIP LOCKED),"
         f" handed AS (UPDATE {select.grader_table} SET {columns['status']} = %s, {columns['pullkey']} = %s,"
@@ -165,11 +150,12 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
 
 def hand_out_is_plain():
     """Whether no ``pre_save``/``post_save`` or django-fsm transition receiver listens for grader rows."""
-    from django.db.models.signals import post_save, pre_save
     from django_fsm.signals import post_transition, pre_transition
 
-    signals = (pre_save, post_save, pre_transition, post_transition)
-    return not any(signal.has_listeners(ExternalGraderDetail) for signal in signals)
+    transitions = (pre_transition, post_transition)
+    return not has_save_receivers(ExternalGraderDetail) and not any(
+        signal.has_listeners(ExternalGraderDetail) for signal in transitions
+    )
 
 
 def lock_for_reply(alias, submission_id):

@@ -63,13 +63,6 @@ def _check_grader(queue_name, grader):
         raise GraderAuthorizationError(f"Grader may not use queue '{queue_name}'")
 
 
-def _cuts(moment):
-    """``(delay_cut, backoff_cut)``: pulled rows older than the first, retry rows older than the second."""
-    delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
-    backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
-    return delay_cut, backoff_cut
-
-
 def _candidate_ids(queue_name, moment):
     """
     Ids of up to ``CANDIDATES_PER_STATE`` eligible rows per state, each read in the order of the
@@ -96,7 +89,8 @@ def _candidate_union(connection, queue_name, moment):
     delay_cut``. The statement the ORM built from three sliced querysets, written by hand (compiling it
     cost about 1.5 ms of CPU per pull).
     """
-    delay_cut, backoff_cut = _cuts(moment)
+    delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
+    backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
     qn = connection.ops.quote_name
     table = qn(ExternalGraderDetail._meta.db_table)
     part = (
@@ -126,24 +120,19 @@ def _candidate_rows_sql(queue_name, moment):
     return result
 
 
-def _lock_first(queue_name, candidates, moment, join):
+def _lock_first(candidates, moment, join):
     """
     Lock the oldest still-eligible candidate, skipping rows other transactions hold.
 
     PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices (hand-written, see
-    ``_rows.lock_first_pullable``, which also tells whether the row has files); there ``candidates`` may
-    be None: the statement then chooses them itself, with :func:`_candidate_union` as a subquery. MariaDB
-    (no ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
+    ``_rows.lock_first_pullable``, which also tells whether the row has files). MariaDB (no
+    ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
     the other pullers, so there each candidate is tried by primary key, oldest first.
     """
     alias = db_alias()
-    connection = connections[alias]
-    where, params = eligible_sql(moment, connection)
+    where, params = eligible_sql(moment, connections[alias])
     if _rows.enabled(alias):
-        if candidates is None:
-            union, union_params = _candidate_union(connection, queue_name, moment)
-            return _rows.lock_first_pullable(alias, where, params, union=(union, union_params, LOCK_WINDOW))
-        return _rows.lock_first_pullable(alias, where, params, ids=candidates)
+        return _rows.lock_first_pullable(alias, where, params, candidates)
     rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).extra(
         where=[where], params=params
     )
@@ -182,13 +171,10 @@ def pull(queue_name, grader=None):
         raise UnknownQueueError(queue_name)
     _check_grader(queue_name, grader)
     alias = db_alias()
-    # PostgreSQL: the first round chooses the candidates inside its statement (fewer round trips for the
-    # usual pull); when that hands out nothing, the rounds below read the candidates apart, which tell an
-    # empty queue from rows taken by concurrent pullers.
-    chosen_by_lock = _rows.enabled(alias)
-    if chosen_by_lock and _rows.hand_out_is_plain():
-        # That first round as one statement: candidates, lock and hand-out (``_rows.hand_out_first``).
-        chosen_by_lock = False
+    if _rows.enabled(alias) and _rows.hand_out_is_plain():
+        # PostgreSQL, the usual pull in one statement: candidates, lock and hand-out
+        # (``_rows.hand_out_first``). When it hands out nothing, the rounds below look again with the
+        # candidates read apart, which tell an empty queue from rows taken by concurrent pullers.
         moment = now()
         connection = connections[alias]
         where, params = eligible_sql(moment, connection)
@@ -201,15 +187,12 @@ def pull(queue_name, grader=None):
     previous = None
     for _ in range(_MAX_ROUNDS):
         moment = now()
-        if chosen_by_lock:
-            candidates, chosen_by_lock = None, False
-        else:
-            candidates = _candidate_ids(queue_name, moment)
-            if not candidates or sorted(candidates) == previous:
-                break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
-            previous = sorted(candidates)
+        candidates = _candidate_ids(queue_name, moment)
+        if not candidates or sorted(candidates) == previous:
+            break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
+        previous = sorted(candidates)
         with transaction.atomic(using=db_alias()):
-            row = _lock_first(queue_name, candidates, moment, join)
+            row = _lock_first(candidates, moment, join)
             if row is None:
                 continue  # every candidate was taken meanwhile: look again
             if at_attempt_cap(row):
