@@ -46,25 +46,33 @@ class _GraderRowSelect:
         self.grader_pk = self.column["id"]
         self.grader_submission = self.column["submission"]
         self.grader_created = self.column["created_at"]
-        submission_pk = f"{submission}.{qn(Submission._meta.pk.column)}"
-        submission_item = f"{submission}.{qn(Submission._meta.get_field('student_item').column)}"
-        item_pk = f"{item}.{qn(StudentItem._meta.pk.column)}"
+        submission_pk, item_pk = qn(Submission._meta.pk.column), qn(StudentItem._meta.pk.column)
+        submission_item = qn(Submission._meta.get_field("student_item").column)
         files = qn(SubmissionFile._meta.db_table)
-        files_fk = f"{files}.{qn(SubmissionFile._meta.get_field('external_grader').column)}"
+        files_fk = qn(SubmissionFile._meta.get_field("external_grader").column)
 
-        def joined(source):
-            """Columns, FROM clause and files flag of the grader rows of ``source`` (a table or a CTE)."""
-            columns = ", ".join([self.parts[0].qualified(source), self.parts[1].sql, self.parts[2].sql])
+        def joined(source, submission_name, item_name):
+            """
+            Columns, FROM clause and files flag of the grader rows of ``source`` (a table or a CTE), the
+            submission and student item tables named ``submission_name`` and ``item_name`` (themselves
+            or short aliases).
+            """
+            names = (source, submission_name, item_name)
+            columns = ", ".join(part.qualified(name) for part, name in zip(self.parts, names, strict=True))
+            submission_table = submission if submission_name == submission else f"{submission} AS {submission_name}"
+            item_table = item if item_name == item else f"{item} AS {item_name}"
             joins = (
-                f"{source} INNER JOIN {submission} ON {submission_pk} = {source}.{grader_field['submission']}"
-                f" INNER JOIN {item} ON {item_pk} = {submission_item}"
+                f"{source} INNER JOIN {submission_table}"
+                f" ON {submission_name}.{submission_pk} = {source}.{grader_field['submission']}"
+                f" INNER JOIN {item_table} ON {item_name}.{item_pk} = {submission_name}.{submission_item}"
             )
-            has_files = f"EXISTS (SELECT 1 FROM {files} WHERE {files_fk} = {source}.{grader_field['id']})"
+            has_files = f"EXISTS (SELECT 1 FROM {files} AS f WHERE f.{files_fk} = {source}.{grader_field['id']})"
             return columns, joins, has_files
 
-        self.columns, self.joins, self.has_files = joined(grader)
-        # The rows of ``hand_out_first``'s ``handed`` CTE (the grader columns it RETURNs), joined alike.
-        self.handed_columns, self.handed_joins, self.handed_has_files = joined("handed")
+        self.columns, self.joins, self.has_files = joined(grader, submission, item)
+        # The rows of ``hand_out_first``'s ``handed`` CTE (the grader columns it RETURNs), joined alike
+        # under short aliases: psycopg parses a statement longer than 4 kB anew on every call.
+        self.handed_columns, self.handed_joins, self.handed_has_files = joined("handed", "s", "i")
 
     def build(self, row, connection):
         instances, start = [], 0
@@ -119,7 +127,8 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     ``pulled``, a new pull key, one more attempt, ``status_time = moment``), returning it loaded like
     :func:`lock_first_pullable`. Nothing is handed out, and None returned, when no candidate can be
     locked or the oldest has used its ``attempt_cap`` hand-outs (0: no cap): ``pull`` then takes its
-    general path, which fails such a row with its notice.
+    general path, which fails such a row with its notice. ``eligible_where`` names the grader table's
+    columns unqualified.
 
     Only for callers that checked :func:`hand_out_is_plain` (no receiver would miss the save or the
     transition).
@@ -127,19 +136,18 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     select = _select(alias)
     union_sql, union_params, limit = union
     sources, target = TRANSITIONS["hand_out"]
-    columns = select.bare_column
-    cap_check = f" AND COALESCE({select.column['num_attempts']}, 0) < %s" if attempt_cap else ""
+    column = select.bare_column  # ``picked`` reads one table: its columns need no qualifier, ``g`` is the UPDATE's
+    cap_check = f" AND COALESCE(g.{column['num_attempts']}, 0) < %s" if attempt_cap else ""
     sql = (
-        f"WITH picked AS (SELECT {select.grader_pk} AS id FROM {select.grader_table}"
-        f" WHERE {select.grader_pk} IN (SELECT c.id FROM ({union_sql}) AS c"
+        f"WITH picked AS (SELECT {column['id']} AS id FROM {select.grader_table}"
+        f" WHERE {column['id']} IN (SELECT c.id FROM ({union_sql}) AS c"
         f" ORDER BY c.created_at ASC, c.id ASC LIMIT {int(limit)})"
-        f" AND {eligible_where} AND {select.column['status']} IN ({', '.join(['%s'] * len(sources))})"
-        f" ORDER BY {select.grader_created} ASC, {select.grader_pk} ASC LIMIT 1 FOR UPDATE SKIP LOCKED),"
-        f" handed AS (UPDATE {select.grader_table} SET {columns['status']} = %s, {columns['pullkey']} = %s,"
-        f" {columns['num_attempts']} = COALESCE({select.column['num_attempts']}, 0) + 1,"
-        f" {columns['status_time']} = %s"
-        f" FROM picked WHERE {select.grader_pk} = picked.id{cap_check}"
-        f" RETURNING {select.parts[0].sql})"
+        f" AND {eligible_where} AND {column['status']} IN ({', '.join(['%s'] * len(sources))})"
+        f" ORDER BY {column['created_at']} ASC, {column['id']} ASC LIMIT 1 FOR UPDATE SKIP LOCKED),"
+        f" handed AS (UPDATE {select.grader_table} AS g SET {column['status']} = %s, {column['pullkey']} = %s,"
+        f" {column['num_attempts']} = COALESCE(g.{column['num_attempts']}, 0) + 1, {column['status_time']} = %s"
+        f" FROM picked WHERE g.{column['id']} = picked.id{cap_check}"
+        f" RETURNING {select.parts[0].qualified('g')})"
         f" SELECT {select.handed_columns}, {select.handed_has_files} FROM {select.handed_joins}"
     )
     params = [*union_params, *eligible_params, *sources, target, ExternalGraderDetail.new_pull_key(), moment]

@@ -177,7 +177,7 @@ def pull(queue_name, grader=None):
         # candidates read apart, which tell an empty queue from rows taken by concurrent pullers.
         moment = now()
         connection = connections[alias]
-        where, params = eligible_sql(moment, connection)
+        where, params = eligible_sql(moment, connection, qualified=False)
         union = (*_candidate_union(connection, queue_name, moment), LOCK_WINDOW)
         row = _rows.hand_out_first(alias, where, params, union, app_settings.MAX_ATTEMPTS, moment)
         if row is not None:
