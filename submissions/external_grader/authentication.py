@@ -73,27 +73,50 @@ class GraderSessionAuthentication(SessionAuthentication):
 
 
 class _SessionUserSelects:
-    """The two statements of :func:`load_session_user` for one pair of databases and user model."""
+    """
+    The statements of :func:`load_session_user` for one pair of databases and user model: the session,
+    the user, and (both on one database) the session with the user it is expected to name.
+    """
 
     def __init__(self, session_alias, user_alias, user_model):
         from django.contrib.sessions.models import Session
 
         qn = connections[session_alias].ops.quote_name
         meta = Session._meta
-        self.session = (
-            f"SELECT {qn(meta.get_field('session_data').column)} FROM {qn(meta.db_table)}"
-            f" WHERE {qn(meta.get_field('session_key').column)} = %s"
-            f" AND {qn(meta.get_field('expire_date').column)} > %s"
-        )
+        session_table = qn(meta.db_table)
+        data, key, expiry = (qn(meta.get_field(name).column) for name in ("session_data", "session_key", "expire_date"))
+        self.session = f"SELECT {data} FROM {session_table} WHERE {key} = %s AND {expiry} > %s"
         self.user_columns = ModelColumns(user_model, connections[user_alias])
         qn = connections[user_alias].ops.quote_name
-        table = qn(user_model._meta.db_table)
-        self.user = f"SELECT {self.user_columns.sql} FROM {table} WHERE {table}.{qn(user_model._meta.pk.column)} = %s"
+        table, pk = qn(user_model._meta.db_table), qn(user_model._meta.pk.column)
+        self.user = f"SELECT {self.user_columns.sql} FROM {table} WHERE {table}.{pk} = %s"
+        #: Index of the user's primary key among :attr:`user_columns` (never NULL in a joined row).
+        self.user_pk_index = self.user_columns.attnames.index(user_model._meta.pk.attname)
+        self.together = None
+        if session_alias == user_alias:
+            self.together = (
+                f"SELECT s.{data}, {self.user_columns.qualified('u')} FROM {session_table} AS s"
+                f" LEFT JOIN {table} AS u ON u.{pk} = %s WHERE s.{key} = %s AND s.{expiry} > %s"
+            )
 
 
 @functools.cache
 def _selects(session_alias, user_alias, user_model):
     return _SessionUserSelects(session_alias, user_alias, user_model)
+
+
+#: The user id each session named when this process last authenticated it, by ``(alias, session key)``:
+#: a guess that lets the next request read session and user in one statement. Only ever a guess: the
+#: user is taken from the joined row only when the session's own data names that id, and every check
+#: runs as without it. Bounded: emptied when full (a missing guess only costs the second statement).
+_session_users = {}
+_SESSION_USERS_MAX = 10_000
+
+
+def _remember_session_user(key, user_id):
+    if len(_session_users) >= _SESSION_USERS_MAX:
+        _session_users.clear()
+    _session_users[key] = user_id
 
 
 def _stock_session_and_user(session, user_model):
@@ -112,7 +135,7 @@ def _stock_manager(manager):
 
 def load_session_user(request):
     """
-    Set ``request.user`` from the session in two hand-written statements, when Django's stock parts are
+    Set ``request.user`` from the session in hand-written statements, when Django's stock parts are
     in use (database sessions, a :class:`ModelBackend` whose ``get_user`` is the stock one, the user
     model's plain default manager) and the session is a valid, unexpired, logged-in one whose auth hash
     matches the user's. In every other case nothing is set and Django's ``get_user`` runs as usual
@@ -120,7 +143,9 @@ def load_session_user(request):
 
     Why: for each grader request Django built the session and user queries through the ORM, which cost
     more CPU than the rest of the request (ADR 0017). The checks are Django's, in its order; the loaded
-    session data is kept on the session, so nothing is read twice.
+    session data is kept on the session, so nothing is read twice. When session and user share a
+    database and this process has seen the session before, one statement reads both (the user row
+    joined by the id the session named last time, used only if the session still names it).
     """
     session = getattr(request, "session", None)
     user_model = get_user_model()
@@ -134,8 +159,14 @@ def load_session_user(request):
     selects = _selects(session_alias, user_alias, user_model)
     session_connection, user_connection = connections[session_alias], connections[user_alias]
     expires_after = session_connection.ops.adapt_datetimefield_value(timezone.now())
+    remembered = (session_alias, session_key)
+    guess = _session_users.get(remembered) if selects.together else None
     with session_connection.cursor() as cursor:
-        cursor.execute(selects.session, [session_key, expires_after])
+        if guess is None:
+            cursor.execute(selects.session, [session_key, expires_after])
+        else:
+            guess_value = user_model._meta.pk.get_db_prep_value(guess, session_connection)
+            cursor.execute(selects.together, [guess_value, session_key, expires_after])
         found = cursor.fetchone()
     if found is None:
         return  # Django reads it again and forgets the key (expired or unknown session)
@@ -153,9 +184,12 @@ def load_session_user(request):
         user_id = user_model._meta.pk.to_python(data[SESSION_KEY])
     except ValidationError:
         return
-    with user_connection.cursor() as cursor:
-        cursor.execute(selects.user, [user_model._meta.pk.get_db_prep_value(user_id, user_connection)])
-        row = cursor.fetchone()
+    if guess is not None and guess == user_id and found[1 + selects.user_pk_index] is not None:
+        row = found[1:]
+    else:
+        with user_connection.cursor() as cursor:
+            cursor.execute(selects.user, [user_model._meta.pk.get_db_prep_value(user_id, user_connection)])
+            row = cursor.fetchone()
     if row is None:
         return
     user = selects.user_columns.build(row, user_connection)
@@ -164,6 +198,8 @@ def load_session_user(request):
     if not constant_time_compare(session_hash, user.get_session_auth_hash()):
         return  # Django's get_user tries the fallback secrets or flushes the session
     request.user = user
+    if selects.together:
+        _remember_session_user(remembered, user_id)
 
 
 def _model_backend_path():

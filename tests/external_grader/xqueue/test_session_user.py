@@ -1,8 +1,9 @@
 """
 Grader sessions. Each request's session user (``authentication.load_session_user``): two hand-written
-statements when Django's stock parts are in use, and Django's own ``get_user`` in every case that path
-does not know, with the same outcome as Django's. The session a login opens (``views._log_in``): one
-row written once for a fresh client; flushed or rotated as Django does for any other session.
+statements when Django's stock parts are in use (one once the process has seen the session), and
+Django's own ``get_user`` in every case that path does not know, with the same outcome as Django's.
+The session a login opens (``views._log_in``): one row written once for a fresh client; flushed or
+rotated as Django does for any other session.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.external_grader.xqueue.conftest import GRADER_PASSWORD, envelope
+from tests.external_grader.xqueue.conftest import GRADER_PASSWORD, envelope, make_grader
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,45 @@ def test_stock_parts_read_session_and_user_once_each(grader, settings):
     assert not any("LIMIT 21" in sql for sql in reads)
 
 
+def test_a_session_seen_before_reads_session_and_user_in_one_statement(grader):
+    client = logged_in_client()
+    assert client.get(*QUEUELEN).status_code == 404  # the first request learns which user the session names
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(*QUEUELEN)
+    assert response.status_code == 404
+    reads = [sql for sql in statements(captured) if "django_session" in sql or "auth_user" in sql]
+    assert len(reads) == 1 and "django_session" in reads[0] and "auth_user" in reads[0]
+
+
+def test_a_wrong_guess_of_the_sessions_user_is_not_trusted(grader):
+    """The remembered user id only picks the joined row: the session's own data decides who is logged in."""
+    from submissions.external_grader import authentication
+
+    other = make_grader("other-grader")
+    client = logged_in_client()
+    assert client.get(*QUEUELEN).status_code == 404
+    key = (connection.alias, client.cookies["sessionid"].value)
+    assert authentication._session_users[key] == grader.pk
+    authentication._session_users[key] = other.pk
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/xqueue/get_queuelen/", {"queue_name": "q"})
+    assert response.status_code == 404
+    assert response.wsgi_request.user.pk == grader.pk
+    assert sum("auth_user" in sql for sql in statements(captured)) == 2  # the joined guess, then the user itself
+    assert authentication._session_users[key] == grader.pk
+
+
+@pytest.fixture(params=["first request", "session seen before"])
+def seen(request):
+    """Run a test's checks on a session this process has not used yet, and on one it has."""
+    return request.param == "session seen before"
+
+
+def use_once(client, seen):
+    if seen:
+        assert client.get(*QUEUELEN).status_code == 404
+
+
 def test_password_change_ends_the_session(grader):
     client = logged_in_client()
     assert client.get(*QUEUELEN).status_code == 404
@@ -70,32 +110,38 @@ def test_rotated_secret_key_keeps_sessions_through_the_fallbacks(grader, setting
     assert stale.get(*QUEUELEN).status_code == 401  # not used while the old secret was a fallback
 
 
-def test_expired_session_is_anonymous(grader):
+def test_expired_session_is_anonymous(grader, seen):
     client = logged_in_client()
+    use_once(client, seen)
     Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     assert client.get(*QUEUELEN).status_code == 401
 
 
-def test_deleted_or_deactivated_user_is_anonymous(grader):
+def test_deleted_or_deactivated_user_is_anonymous(grader, seen):
     client = logged_in_client()
+    use_once(client, seen)
     grader.is_active = False
     grader.save(update_fields=["is_active"])
     assert client.get(*QUEUELEN).status_code == 401
-    client = Client()
-    client.force_login(grader)  # force_login does not check is_active
+    grader.is_active = True
+    grader.save(update_fields=["is_active"])
+    client = logged_in_client()
+    use_once(client, seen)
     grader.delete()
     assert client.get(*QUEUELEN).status_code == 401
 
 
-def test_tampered_session_data_is_anonymous(grader):
+def test_tampered_session_data_is_anonymous(grader, seen):
     client = logged_in_client()
+    use_once(client, seen)
     key = client.cookies["sessionid"].value
     Session.objects.filter(session_key=key).update(session_data="e30:bad:signature")
     assert client.get(*QUEUELEN).status_code == 401
 
 
-def test_unknown_backend_in_the_session_is_anonymous(grader):
+def test_unknown_backend_in_the_session_is_anonymous(grader, seen):
     client = logged_in_client()
+    use_once(client, seen)
     session = Session.objects.get(session_key=client.cookies["sessionid"].value)
     store = Client().session.__class__(session.session_key)
     store["_auth_user_backend"] = "somewhere.NotConfiguredBackend"
