@@ -3,6 +3,7 @@
 from django.db import connections, router, transaction
 
 from submissions.models.core import ScoreSummary, StudentItem
+from submissions.services.rows import defer
 
 __all__ = ["record_in_summary", "lock_student_item_row", "select_student_item_for_update"]
 
@@ -85,5 +86,4 @@ def _upsert_summary(score, using):
         f"INSERT INTO {summary_table} (student_item_id, highest_id, latest_id) VALUES (%s, %s, %s) "
         f"ON CONFLICT (student_item_id) DO UPDATE SET latest_id = EXCLUDED.latest_id, highest_id = {highest}"
     )
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+    defer(using, sql, params)  # nothing reads its result: it may ride on the next statement (services.rows)

@@ -31,6 +31,7 @@ from submissions.external_grader.queue._common import (
     save_fields,
 )
 from submissions.external_grader.states import Status
+from submissions.services.rows import batched_writes
 
 __all__ = ["PutResultOutcome", "GraderReply", "parse_reply", "scaled_points", "put_result"]
 
@@ -250,8 +251,11 @@ def _accept(submission_id, pull_key, parsed):
     """
     One attempt of :func:`put_result`, in one transaction without savepoints: lock, check the key,
     record. Any failure while recording raises :class:`_RecordingFailed` and rolls everything back.
+    The writes nobody reads back (summary, grader row) travel with the outbox row's insert
+    (``services.rows.batched_writes``).
     """
-    with transaction.atomic(using=db_alias()):
+    alias = db_alias()
+    with transaction.atomic(using=alias), batched_writes(alias):
         row = _lock_row(submission_id)
         if row is None:
             raise ExternalGraderNotFoundError("Submission does not exist")
