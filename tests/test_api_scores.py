@@ -232,6 +232,38 @@ def test_summary_latest_and_highest(student_item, submission):
     assert api.get_score(student_item)["points_earned"] == 2  # the latest, not the highest
 
 
+@pytest.mark.parametrize("host_receiver", [False, True], ids=["summary receiver alone", "with a host receiver"])
+def test_score_writes_reach_post_save_receivers_and_the_summary(student_item, submission, host_receiver):
+    """
+    With only the library's summary receiver listening, a score is inserted by hand and the summary
+    updated directly; a host's ``post_save`` receiver for Score makes the ORM's save run, and it sees
+    every score. The summary is the same either way.
+    """
+    from django.db.models.signals import post_save
+
+    from submissions.receivers import update_score_summary
+    from submissions.services.rows import has_save_receivers
+
+    saved = []
+
+    def on_save(sender, instance, created, **kwargs):
+        saved.append((instance.pk, instance.points_earned, created))
+
+    if host_receiver:
+        post_save.connect(on_save, sender=Score)
+    try:
+        assert has_save_receivers(Score, besides=(update_score_summary,)) is host_receiver
+        api.set_score(submission["uuid"], 3, 4)
+        api.set_score(submission["uuid"], 1, 4)
+    finally:
+        post_save.disconnect(on_save, sender=Score)
+    scores = list(Score.objects.order_by("pk").values_list("pk", "points_earned"))
+    assert scores == [(scores[0][0], 3), (scores[1][0], 1)]
+    assert saved == ([(pk, earned, True) for pk, earned in scores] if host_receiver else [])
+    summary = ScoreSummary.objects.get()
+    assert (summary.latest.points_earned, summary.highest.points_earned) == (1, 3)
+
+
 def test_summary_after_reset(student_item, submission):
     api.set_score(submission["uuid"], 3, 4)
     reset(student_item)

@@ -9,13 +9,15 @@ is stored. Signals stay synchronous (receivers run inside the caller's transacti
 
 import logging
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, router, transaction
 
 from submissions.errors import SubmissionInternalError, SubmissionNotFoundError, SubmissionRequestError
 from submissions.models import DELETED, Score, ScoreAnnotation, ScoreSummary, StudentItem, Submission
 from submissions.serializers import ScoreSerializer, UnannotatedScoreSerializer
 from submissions.services.lookup import cache_delete_many, get_submission_model, replica_alias
+from submissions.services.rows import insert_row
 from submissions.services.student_items import lock_and_get_student_item, lock_student_item
+from submissions.services.summary import record_in_summary
 from submissions.services.validation import (
     STUDENT_ITEM_KEYS,
     coerce_lookup_key,
@@ -87,8 +89,8 @@ def write_score(submission, earned, possible, annotation=None, *, log=None, save
                 points_earned=earned,
                 points_possible=possible,
             )
-            score.student_item_locked = True  # read by record_in_summary (post_save)
-            score.save(force_insert=True)
+            score.student_item_locked = True  # read by record_in_summary
+            _insert_score(score)
             if annotation is not None:
                 creator, kind, reason = annotation
                 ScoreAnnotation.objects.create(score=score, creator=creator, annotation_type=kind, reason=reason)
@@ -107,6 +109,19 @@ def write_score(submission, earned, possible, annotation=None, *, log=None, save
         logger.exception("Could not save the score of submission %s", submission.uuid)
         raise SubmissionInternalError(f"Could not save the score of submission {submission.uuid}: {exc}") from exc
     return score
+
+
+def _insert_score(score):
+    """
+    Insert a new Score and record it in the summary: ``score.save()``, whose ``post_save`` receiver
+    (``receivers.update_score_summary``) does the summary, unless that receiver is the only one
+    listening; then one hand-written INSERT (``services.rows``) and the summary update called here.
+    """
+    from submissions.receivers import update_score_summary
+
+    using = router.db_for_write(Score, instance=score)
+    if not insert_row(score, using, receivers_besides=(update_score_summary,)):
+        record_in_summary(score)
 
 
 def reset_score(student_id, course_id, item_id, clear_state=False, emit_signal=True):
