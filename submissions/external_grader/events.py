@@ -114,30 +114,41 @@ def record_score_event(detail, points_earned, score_msg, kind=ScoreEventDelivery
 
     Must be called inside ``transaction.atomic()`` (the grading transaction): if it rolls back,
     the row disappears and the on-commit delivery never runs.
+
+    The row is written already claimed for its first attempt (``attempts`` 1, a lease of
+    ``CLAIM_LEASE_SECONDS``), so the delivery after commit needs no claim statement of its own. If
+    this process dies between commit and delivery, the sweeper (``deliver_pending_events``) sends
+    the event once the lease has run out, as it does for a delivery that died mid-send.
     """
     data = event_data_for(detail, points_earned, score_msg)
+    claimed_until = now() + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS)
     delivery = ScoreEventDelivery(
         external_grader=detail,
         kind=kind,
         payload=json.dumps({"event": data.as_dict(), "done": []}, sort_keys=True),
+        attempts=1,
+        next_attempt_at=claimed_until,
     )
     insert_row(delivery, using=_outbox_alias())
     delivery_id = delivery.pk
-    # robust: a failure after commit (e.g. the database gone) is logged; the row stays due for redelivery
-    transaction.on_commit(lambda: _deliver_new(delivery_id, data), robust=True)
+    # robust: a failure after commit (e.g. the database gone) is logged; the sweeper retries after the lease
+    transaction.on_commit(lambda: _deliver_new(delivery_id, data, claimed_until), robust=True)
     return delivery
 
 
-def _deliver_new(delivery_id, data):
+def _deliver_new(delivery_id, data, claimed_until):
     """
-    The after-commit delivery of a row this process just wrote: claimed only if no attempt was made
-    yet (so its payload is still the one in memory, nothing done), then sent without re-reading it.
-    Two statements: the claim and the outcome. A row another worker already tried is left to it.
+    The after-commit delivery of a row this process just wrote, claimed when written (its payload is
+    the one in memory, nothing done yet): sent without re-reading it, one statement for the outcome.
+    While at least half of the lease is left, no other worker can take the row during the send. A
+    commit that came later (a caller's long transaction) renews the lease first, compare-and-set on
+    the written one, and leaves the row to whoever took it meanwhile.
     """
     moment = now()
-    lease_end = moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS)
-    if not _execute("claim_new", lambda adapt: [adapt(lease_end), delivery_id, adapt(moment)]):
-        return None
+    if moment > claimed_until - datetime.timedelta(seconds=CLAIM_LEASE_SECONDS / 2):
+        renewed = moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS)
+        if not _execute("renew_claim", lambda adapt: [adapt(renewed), delivery_id, adapt(claimed_until)]):
+            return None
     return _send(delivery_id, data, [], 1)
 
 
@@ -148,8 +159,8 @@ def _outbox_alias():
 @functools.cache
 def _statements(alias):
     """
-    The two statements of every delivery, written once per alias (the ORM compiled them on each
-    call, which cost more CPU than running them): the claim of a fresh row, and the success outcome.
+    The statements of a fresh row's delivery, written once per alias (the ORM compiled them on each
+    call, which cost more CPU than running them): the renewal of its first claim, and the success outcome.
     """
     qn = connections[alias].ops.quote_name
     table = qn(ScoreEventDelivery._meta.db_table)
@@ -157,9 +168,9 @@ def _statements(alias):
         qn, ("id", "attempts", "next_attempt_at", "delivered_at", "payload", "last_error")
     )
     return {
-        "claim_new": (
-            f"UPDATE {table} SET {attempts} = 1, {next_at} = %s"
-            f" WHERE {pk} = %s AND {delivered} IS NULL AND {next_at} <= %s AND {attempts} = 0"
+        "renew_claim": (
+            f"UPDATE {table} SET {next_at} = %s"
+            f" WHERE {pk} = %s AND {delivered} IS NULL AND {attempts} = 1 AND {next_at} = %s"
         ),
         "delivered": f"UPDATE {table} SET {payload} = %s, {delivered} = %s, {error} = '' WHERE {pk} = %s",
     }

@@ -133,6 +133,8 @@ def test_deliver_score_events_command(score_receiver):
     create()
     row = queue.pull("q1")
     queue.put_result(row.submission_id, row.pullkey, reply())  # on_commit not run: still pending delivery
+    assert "Delivered 0 events" in run("deliver_score_events")  # the writer's claim has not run out yet
+    ScoreEventDelivery.objects.update(next_attempt_at=now() - datetime.timedelta(seconds=1))  # now it has
     assert "Delivered 1 events; 0 failed" in run("deliver_score_events")
     assert len(score_receiver.calls) == 1
     assert "Delivered 0 events" in run("deliver_score_events", "--loop", "--rounds", "2", "--interval", "0")

@@ -60,6 +60,63 @@ def test_event_sent_once_with_the_spec_fields(django_capture_on_commit_callbacks
     assert len(score_receiver.calls) == 1 and len(openedx_receiver.calls) == 1
 
 
+def graded_without_delivery(capture):
+    """Grade one submission and return the on-commit delivery, not yet run (as if the process died)."""
+    create()
+    row = queue.pull("q1")
+    with capture(execute=False) as callbacks:
+        queue.put_result(row.submission_id, row.pullkey, reply())
+    (deliver,) = callbacks
+    return deliver
+
+
+def test_the_delivery_after_commit_is_one_statement(django_capture_on_commit_callbacks, score_receiver):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    deliver = graded_without_delivery(django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as captured:
+        deliver()
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert len(statements) == 1 and statements[0].startswith("UPDATE"), statements
+    assert len(score_receiver.calls) == 1
+    assert ScoreEventDelivery.objects.get().delivered_at is not None
+
+
+def test_a_delivery_that_never_ran_is_sent_by_the_sweeper_after_the_lease(
+    django_capture_on_commit_callbacks, score_receiver
+):
+    graded_without_delivery(django_capture_on_commit_callbacks)  # the process died after commit
+    delivery = ScoreEventDelivery.objects.get()
+    assert delivery.attempts == 1 and delivery.delivered_at is None
+    lease = datetime.timedelta(seconds=events.CLAIM_LEASE_SECONDS)
+    assert now() + lease - datetime.timedelta(seconds=30) < delivery.next_attempt_at <= now() + lease
+    assert events.deliver_pending_events() == (0, 0)  # still claimed by the writer
+    make_due()  # the lease has run out
+    assert events.deliver_pending_events() == (1, 0)
+    assert len(score_receiver.calls) == 1
+    delivery.refresh_from_db()
+    assert delivery.delivered_at is not None and delivery.attempts == 2
+
+
+@pytest.mark.parametrize("taken_meanwhile", [False, True])
+def test_a_late_commit_renews_the_claim_or_leaves_the_row_to_the_sweeper(
+    django_capture_on_commit_callbacks, score_receiver, monkeypatch, taken_meanwhile
+):
+    """A commit later than half the lease (a caller's long transaction): sent only by the row's owner."""
+    deliver = graded_without_delivery(django_capture_on_commit_callbacks)
+    if taken_meanwhile:
+        make_due()
+        assert events.deliver_pending_events() == (1, 0)
+    later = now() + datetime.timedelta(seconds=events.CLAIM_LEASE_SECONDS * 0.6)
+    monkeypatch.setattr(events, "now", lambda: later)  # the clock of the late commit
+    deliver()
+    assert len(score_receiver.calls) == 1  # sent once, by whoever owned the row
+    delivery = ScoreEventDelivery.objects.get()
+    assert delivery.delivered_at is not None
+    assert delivery.attempts == (2 if taken_meanwhile else 1)
+
+
 def test_failed_receiver_is_redelivered_without_resending_done_channels(
     django_capture_on_commit_callbacks, score_receiver, openedx_receiver
 ):
