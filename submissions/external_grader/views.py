@@ -142,15 +142,19 @@ def _log_in(request, user):
     the session middleware to UPDATE it with the login's data at the end of the response. Marking the
     keyless, empty session as this user's beforehand takes ``login()``'s "same user" branch, which keeps
     the session: the middleware then creates the row once, with its data, under a new random key. With
-    no earlier key there is nothing to rotate (no session fixation). Any other session (a cookie of
-    another user, an anonymous session with data) goes through ``login()`` unchanged: flushed or
-    cycled to a new key.
+    no earlier key there is nothing to rotate (no session fixation); ``login()`` then writes one row
+    (``last_login``), in autocommit. Any other session (a cookie of another user, an anonymous session
+    with data) goes through ``login()`` unchanged, flushed or cycled to a new key, in one transaction
+    with the ``last_login`` update (one commit instead of several).
     """
     session = request.session
     if session.session_key is None and session.is_empty():
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    django_login(request, user)
+        django_login(request, user)
+        return
+    with transaction.atomic(using=router.db_for_write(type(user))):
+        django_login(request, user)
 
 
 class XQueueViewSet(ViewSet):
@@ -228,8 +232,7 @@ class XQueueViewSet(ViewSet):
             log.warning("XQueue login refused: user %s is not a grader", user.pk)
             return _reply(False, NOT_AUTHORISED, status.HTTP_403_FORBIDDEN)
         limiter.record_success()
-        with transaction.atomic(using=router.db_for_write(type(user))):
-            _log_in(request._request, user)
+        _log_in(request._request, user)
         grader_permissions.remember_grader(request._request.session, user)
         request.user = user
         log.info("XQueue grader %s logged in", user.pk)

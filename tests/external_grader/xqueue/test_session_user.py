@@ -194,6 +194,9 @@ def test_fresh_client_login_writes_its_session_row_once(grader):
         response = client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
     assert response.status_code == 200
     assert session_writes(captured) == ["INSERT"]
+    # last_login's UPDATE alone needs no transaction of its own: one block, the session row's (a
+    # savepoint here, inside the test's transaction)
+    assert sum(q["sql"].startswith(("BEGIN", "SAVEPOINT")) for q in captured.captured_queries) == 1
     key = client.cookies["sessionid"].value
     assert Session.objects.get(session_key=key).get_decoded()["_auth_user_id"] == str(grader.pk)
     assert client.get(*QUEUELEN).status_code == 404  # authenticated
