@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 import xqueue_throughput as xt  # noqa: E402
-from _xqueue_hosts import PYTHON, Host, recreate_database  # noqa: E402
+from _xqueue_hosts import PYTHON, CpuMeter, Host, recreate_database  # noqa: E402
 
 
 def export_revision(revision, directory):
@@ -76,21 +76,28 @@ def main():
             for host in hosts.values():
                 host.stop()
         graded = {key: [] for key in hosts}
+        server_cpu = {key: [] for key in hosts}  # workers + PostgreSQL, ms per graded submission
         for number in range(args.rounds):
             for key, host in hosts.items():
                 host.start()
                 try:
-                    load = xt.run_load(host.url, args.n, args.clients)
+                    load = xt.run_load(host.url, args.n, args.clients, meter=CpuMeter(host))
                 finally:
                     host.stop()
                 graded[key].append(load["graded_per_s"])
-                print(f"round {number + 1} {key}: {load['graded_per_s']:.1f} graded/s", flush=True)
+                server_cpu[key].append(1000 * (load["cpu"]["workers"] + load["cpu"]["postgres"]) / load["graded"])
+                print(
+                    f"round {number + 1} {key}: {load['graded_per_s']:.1f} graded/s,"
+                    f" server CPU {server_cpu[key][-1]:.2f} ms per graded",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     for key, host in hosts.items():
         values = logins[key]
         print(
             f"{host.label}: graded/s mean {statistics.mean(graded[key]):.1f} {[round(v, 1) for v in graded[key]]}; "
+            f"server CPU per graded median {statistics.median(server_cpu[key]):.2f} ms; "
             f"login (8 concurrent) p50 {xt.ms(xt.percentile(values, 50))} p95 {xt.ms(xt.percentile(values, 95))}"
             f" (n={len(values)})"
         )
