@@ -10,6 +10,7 @@ drives both.
 """
 
 import json
+import re
 import statistics
 import sys
 
@@ -47,9 +48,18 @@ def _grader(password):
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
+#: Where one call carries several statements (this library's batched writes on PostgreSQL).
+NEXT_STATEMENT = re.compile(r";\s+(?=(?:INSERT|UPDATE|DELETE|SELECT|WITH)\b)")
+
+
+def work(captured):
+    """The calls that do work: transaction control (BEGIN, SAVEPOINT, ...) not counted."""
+    return [query["sql"] for query in captured.captured_queries if not query["sql"].startswith(TRANSACTION_CONTROL)]
+
+
 def statements(captured):
-    """Queries that do work: transaction control (BEGIN, SAVEPOINT, ...) not counted."""
-    return sum(1 for query in captured.captured_queries if not query["sql"].startswith(TRANSACTION_CONTROL))
+    """Statements that do work, each statement of a multi-statement call counted."""
+    return sum(len(NEXT_STATEMENT.split(sql)) for sql in work(captured))
 
 
 def enqueue(count, queue, prefix):
@@ -86,13 +96,15 @@ def queries(count):
                 "/xqueue/put_result/", {"xqueue_header": content["xqueue_header"], "xqueue_body": body}
             )
         assert answer.status_code == 200, answer.content
-        pulls.append((statements(pulled), len(pulled.captured_queries)))
-        puts.append((statements(put), len(put.captured_queries)))
+        pulls.append((statements(pulled), len(pulled.captured_queries), len(work(pulled))))
+        puts.append((statements(put), len(put.captured_queries), len(work(put))))
     result = {
-        "request_get_submission": statistics.median(n for n, _ in pulls),
-        "request_put_result": statistics.median(n for n, _ in puts),
-        "request_get_submission_with_tx_control": statistics.median(n for _, n in pulls),
-        "request_put_result_with_tx_control": statistics.median(n for _, n in puts),
+        "request_get_submission": statistics.median(n for n, _, _ in pulls),
+        "request_put_result": statistics.median(n for n, _, _ in puts),
+        "request_get_submission_calls": statistics.median(n for _, _, n in pulls),
+        "request_put_result_calls": statistics.median(n for _, _, n in puts),
+        "request_get_submission_with_tx_control": statistics.median(n for _, n, _ in pulls),
+        "request_put_result_with_tx_control": statistics.median(n for _, n, _ in puts),
     }
     try:  # the service calls alone (this library only)
         from submissions.external_grader import queue as service
@@ -105,12 +117,14 @@ def queries(count):
             row = service.pull(queue)
         with CaptureQueriesContext(connection) as put:
             service.put_result(row.submission_id, row.pullkey, json.dumps({"correct": True, "score": 1, "msg": ""}))
-        service_pulls.append((statements(pulled), len(pulled.captured_queries)))
-        service_puts.append((statements(put), len(put.captured_queries)))
-    result["service_pull"] = statistics.median(n for n, _ in service_pulls)
-    result["service_put_result"] = statistics.median(n for n, _ in service_puts)
-    result["service_pull_with_tx_control"] = statistics.median(n for _, n in service_pulls)
-    result["service_put_result_with_tx_control"] = statistics.median(n for _, n in service_puts)
+        service_pulls.append((statements(pulled), len(pulled.captured_queries), len(work(pulled))))
+        service_puts.append((statements(put), len(put.captured_queries), len(work(put))))
+    result["service_pull"] = statistics.median(n for n, _, _ in service_pulls)
+    result["service_put_result"] = statistics.median(n for n, _, _ in service_puts)
+    result["service_pull_calls"] = statistics.median(n for _, _, n in service_pulls)
+    result["service_put_result_calls"] = statistics.median(n for _, _, n in service_puts)
+    result["service_pull_with_tx_control"] = statistics.median(n for _, n, _ in service_pulls)
+    result["service_put_result_with_tx_control"] = statistics.median(n for _, n, _ in service_puts)
     # The statements themselves, once, for the report.
     enqueue(1, queue, "show")
     with CaptureQueriesContext(connection) as pulled:
