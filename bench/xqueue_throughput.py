@@ -407,7 +407,7 @@ def main():
         paired = sorted(a["graded_per_s"] / b["graded_per_s"] for a, b in zip(loads["ours"], loads["edx"], strict=True))
         print(
             f"graded/s: ours {ours['graded_per_s']:.1f}, edx-submissions {edx['graded_per_s']:.1f}, ratio {ratio:.2f}x"
-            f" (per-round ratios {[round(r, 2) for r in paired]})"
+            f" (per-round ratios, sorted: {[round(r, 2) for r in paired]})"
         )
         with_logins = ours["graded_per_s_with_logins"] / edx["graded_per_s_with_logins"]
         print(
