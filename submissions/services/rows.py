@@ -199,10 +199,15 @@ def batched_writes(using):
         setattr(connection, _PENDING, None)
 
 
-def _send(cursor, pending):
-    statements = pending[:]
+def _take(pending, *then):
+    """The waiting writes, then ``then`` (``(sql, params)`` pairs), as one call's ``(sql, params)``; empties them."""
+    statements = [*pending, *then]
     pending.clear()
-    cursor.execute("; ".join(sql for sql, _ in statements), [value for _, params in statements for value in params])
+    return "; ".join(sql for sql, _ in statements), [value for _, params in statements for value in params]
+
+
+def _send(cursor, pending):
+    cursor.execute(*_take(pending))
 
 
 def defer(using, sql, params):
@@ -225,10 +230,7 @@ def execute(cursor, using, sql, params):
     if not pending:
         cursor.execute(sql, params)
         return
-    statements = pending[:]
-    pending.clear()
-    cursor.execute(
-        "; ".join([*(sql for sql, _ in statements), sql]), [*(value for _, ps in statements for value in ps), *params]
-    )
-    for _ in statements:
+    waiting = len(pending)
+    cursor.execute(*_take(pending, (sql, params)))
+    for _ in range(waiting):
         cursor.nextset()
