@@ -40,12 +40,11 @@ class _GraderRowSelect:
             for name in ("submission", "created_at", "status", "pullkey", "num_attempts", "status_time")
         }
         grader_field["id"] = qn(ExternalGraderDetail._meta.pk.column)
-        #: Unqualified grader columns (an UPDATE's SET), and the same qualified by the grader table.
+        #: Unqualified grader columns (``hand_out_first`` qualifies them itself).
         self.bare_column = grader_field
-        self.column = {name: f"{grader}.{column}" for name, column in grader_field.items()}
-        self.grader_pk = self.column["id"]
-        self.grader_submission = self.column["submission"]
-        self.grader_created = self.column["created_at"]
+        self.grader_pk, self.grader_submission, self.grader_created = (
+            f"{grader}.{grader_field[name]}" for name in ("id", "submission", "created_at")
+        )
         submission_pk, item_pk = qn(Submission._meta.pk.column), qn(StudentItem._meta.pk.column)
         submission_item = qn(Submission._meta.get_field("student_item").column)
         files = qn(SubmissionFile._meta.db_table)
