@@ -62,6 +62,16 @@ def statements(captured):
     return sum(len(NEXT_STATEMENT.split(sql)) for sql in work(captured))
 
 
+def counts(captured):
+    """Of one capture: statements doing work, the calls carrying them, and every call (BEGIN/COMMIT included)."""
+    return {"": statements(captured), "_calls": len(work(captured)), "_with_tx_control": len(captured.captured_queries)}
+
+
+def medians(name, samples):
+    """``{name + suffix: median}`` of :func:`counts` samples."""
+    return {name + suffix: statistics.median(sample[suffix] for sample in samples) for suffix in samples[0]}
+
+
 def enqueue(count, queue, prefix):
     for n in range(count):
         item = {
@@ -96,16 +106,9 @@ def queries(count):
                 "/xqueue/put_result/", {"xqueue_header": content["xqueue_header"], "xqueue_body": body}
             )
         assert answer.status_code == 200, answer.content
-        pulls.append((statements(pulled), len(pulled.captured_queries), len(work(pulled))))
-        puts.append((statements(put), len(put.captured_queries), len(work(put))))
-    result = {
-        "request_get_submission": statistics.median(n for n, _, _ in pulls),
-        "request_put_result": statistics.median(n for n, _, _ in puts),
-        "request_get_submission_calls": statistics.median(n for _, _, n in pulls),
-        "request_put_result_calls": statistics.median(n for _, _, n in puts),
-        "request_get_submission_with_tx_control": statistics.median(n for _, n, _ in pulls),
-        "request_put_result_with_tx_control": statistics.median(n for _, n, _ in puts),
-    }
+        pulls.append(counts(pulled))
+        puts.append(counts(put))
+    result = {**medians("request_get_submission", pulls), **medians("request_put_result", puts)}
     try:  # the service calls alone (this library only)
         from submissions.external_grader import queue as service
     except ImportError:
@@ -117,14 +120,9 @@ def queries(count):
             row = service.pull(queue)
         with CaptureQueriesContext(connection) as put:
             service.put_result(row.submission_id, row.pullkey, json.dumps({"correct": True, "score": 1, "msg": ""}))
-        service_pulls.append((statements(pulled), len(pulled.captured_queries), len(work(pulled))))
-        service_puts.append((statements(put), len(put.captured_queries), len(work(put))))
-    result["service_pull"] = statistics.median(n for n, _, _ in service_pulls)
-    result["service_put_result"] = statistics.median(n for n, _, _ in service_puts)
-    result["service_pull_calls"] = statistics.median(n for _, _, n in service_pulls)
-    result["service_put_result_calls"] = statistics.median(n for _, _, n in service_puts)
-    result["service_pull_with_tx_control"] = statistics.median(n for _, n, _ in service_pulls)
-    result["service_put_result_with_tx_control"] = statistics.median(n for _, n, _ in service_puts)
+        service_pulls.append(counts(pulled))
+        service_puts.append(counts(put))
+    result.update(medians("service_pull", service_pulls), **medians("service_put_result", service_puts))
     # The statements themselves, once, for the report.
     enqueue(1, queue, "show")
     with CaptureQueriesContext(connection) as pulled:
