@@ -15,7 +15,7 @@ from django.db import connections
 from submissions.external_grader.models import ExternalGraderDetail, SubmissionFile
 from submissions.external_grader.states import TRANSITIONS
 from submissions.models import StudentItem, Submission
-from submissions.services.rows import ModelColumns, has_save_receivers
+from submissions.services.rows import ModelColumns, has_save_receivers, relaxed_commit
 
 __all__ = ["enabled", "lock_first_pullable", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
 
@@ -152,7 +152,8 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     params = [*union_params, *eligible_params, *sources, target, ExternalGraderDetail.new_pull_key(), moment]
     if attempt_cap:
         params.append(attempt_cap)
-    return _fetch_row(alias, select, sql, params)
+    # A claim lost with the database server is a lease that never started: the row is pulled again (ADR 0018).
+    return _fetch_row(alias, select, relaxed_commit(alias, sql), params)
 
 
 def hand_out_is_plain():
