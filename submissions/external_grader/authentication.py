@@ -40,7 +40,7 @@ from rest_framework.authentication import SessionAuthentication
 from submissions.conf import app_settings
 from submissions.external_grader.hashers import GRADER_HASHER_ALGORITHM
 from submissions.external_grader.permissions import GROUP_FLAG
-from submissions.services.rows import ModelColumns
+from submissions.services.rows import ModelColumns, execute_prepared
 
 __all__ = [
     "GraderSessionAuthentication",
@@ -163,10 +163,10 @@ def load_session_user(request):
     guess = _session_users.get(remembered) if selects.together else None
     with session_connection.cursor() as cursor:
         if guess is None:
-            cursor.execute(selects.session, [session_key, expires_after])
+            execute_prepared(cursor, session_alias, selects.session, [session_key, expires_after])
         else:
             guess_value = user_model._meta.pk.get_db_prep_value(guess, session_connection)
-            cursor.execute(selects.together, [guess_value, session_key, expires_after])
+            execute_prepared(cursor, session_alias, selects.together, [guess_value, session_key, expires_after])
         found = cursor.fetchone()
     if found is None:
         return  # Django reads it again and forgets the key (expired or unknown session)
@@ -188,7 +188,9 @@ def load_session_user(request):
         row = found[1:]
     else:
         with user_connection.cursor() as cursor:
-            cursor.execute(selects.user, [user_model._meta.pk.get_db_prep_value(user_id, user_connection)])
+            execute_prepared(
+                cursor, user_alias, selects.user, [user_model._meta.pk.get_db_prep_value(user_id, user_connection)]
+            )
             row = cursor.fetchone()
     if row is None:
         return

@@ -14,13 +14,17 @@ cost more CPU than the database spent running them. Here:
   in front of the transaction's next statement (:func:`execute`, ``insert_row``) instead of taking a
   round trip each (PostgreSQL with psycopg 3's client-side binding, Django's default there);
 * :func:`relaxed_commit` lets a lease-like write sent alone in autocommit skip the wait for its WAL
-  flush (ADR 0018).
+  flush (ADR 0018);
+* :func:`execute_prepared` runs a statement sent alone in autocommit as one prepared on the server, so
+  PostgreSQL plans it once per connection (ADR 0019).
 """
 
 import contextlib
 import functools
+import hashlib
+import re
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import NOT_PROVIDED
 from django.db.models.signals import post_save, pre_save
 
@@ -33,6 +37,7 @@ __all__ = [
     "defer",
     "execute",
     "relaxed_commit",
+    "execute_prepared",
 ]
 
 
@@ -262,12 +267,95 @@ def relaxed_commit(using, sql):
     later synchronous commit (a score) flushes them first, as the WAL is written in order. Inside a
     transaction, or on other backends, ``sql`` is returned unchanged.
     """
-    connection = connections[using]
-    if (
-        connection.in_atomic_block
-        or not connection.get_autocommit()
-        or getattr(connection, _PENDING, None)
-        or not _can_batch(connection)
-    ):
+    if not _alone_in_autocommit(connections[using]):
         return sql
     return f"{sql}; SET LOCAL synchronous_commit TO OFF"
+
+
+def _alone_in_autocommit(connection):
+    """Whether a call on ``connection`` is its own implicit transaction, and may carry several statements."""
+    return (
+        not connection.in_atomic_block
+        and connection.get_autocommit()
+        and not getattr(connection, _PENDING, None)
+        and _can_batch(connection)
+    )
+
+
+# -- statements prepared on the server --
+
+#: Attribute of a connection: ``(psycopg connection, names prepared on it)``, the names None where a
+#: prepared statement went wrong (a pooler in between): the rest of that session runs plain statements.
+_PREPARED = "_submissions_prepared_statements"
+#: At most this many statements are prepared on one connection; others run plain.
+PREPARED_PER_CONNECTION = 16
+#: SQLSTATEs saying the session's prepared statements are not as recorded, or no longer valid.
+_NOT_PREPARED, _ALREADY_PREPARED, _PLAN_CHANGED = "26000", "42P05", "0A000"
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared_form(sql):
+    """``(name, body)``: a name derived from ``sql`` (same text, same name, in any process) and ``sql`` with ``$n``."""
+    numbers = iter(range(1, sql.count("%s") + 1))
+    body = _PLACEHOLDER.sub(lambda match: match[0] if match[0] == "%%" else f"${next(numbers)}", sql)
+    return "submissions_" + hashlib.blake2s(sql.encode(), digest_size=8).hexdigest(), body
+
+
+def _prepared_names(connection):
+    """The names prepared in ``connection``'s session, or None where a statement is not to be prepared."""
+    if not _alone_in_autocommit(connection):
+        return None  # in a transaction, a failed EXECUTE would abort it
+    session = connection.connection
+    state = getattr(connection, _PREPARED, None)
+    if state is None or state[0] is not session:
+        state = (session, set())
+        setattr(connection, _PREPARED, state)
+    return state[1]
+
+
+def execute_prepared(cursor, using, sql, params, *, relaxed=False):
+    """
+    ``cursor.execute(sql, params)``, where ``sql`` runs alone in autocommit on PostgreSQL, as a statement
+    prepared on the server: ``PREPARE`` with the first call on a connection, then ``EXECUTE`` with the
+    parameters, so the server parses and plans it once per session instead of on every call (the pull
+    spent half of its time there). ``relaxed``: with :func:`relaxed_commit`. The cursor is left on
+    ``sql``'s result.
+
+    A connection whose prepared statements are not where they were left (a pooler in transaction mode
+    hands out another server session, ``DISCARD ALL``) fails the ``EXECUTE`` or the ``PREPARE``; the
+    statement is then prepared again, or found prepared, once, and otherwise the connection runs plain
+    statements from then on. A statement whose result columns a migration changed is prepared anew.
+    Elsewhere (a transaction, other backends) ``sql`` runs as it is.
+    """
+    connection = connections[using]
+    names = _prepared_names(connection)
+    name, body = _prepared_form(sql)
+    if names is None or (name not in names and len(names) >= PREPARED_PER_CONNECTION):
+        cursor.execute(relaxed_commit(using, sql) if relaxed else sql, params)
+        return
+    call = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+    stale = False
+    for _attempt in range(2):
+        prepare = stale or name not in names
+        preamble = ([f"DEALLOCATE {name}"] if stale else []) + ([f"PREPARE {name} AS {body}"] if prepare else [])
+        text = "; ".join([*preamble, call])
+        try:
+            cursor.execute(relaxed_commit(using, text) if relaxed else text, params)
+        except DatabaseError as exc:
+            state = getattr(exc.__cause__, "sqlstate", None)
+            if state == _ALREADY_PREPARED:
+                names.add(name)
+            elif state == _NOT_PREPARED:
+                names.discard(name)
+            elif state == _PLAN_CHANGED and not prepare:
+                stale = True  # a migration changed a column it returns: the server refuses the old plan
+            else:
+                raise
+            continue
+        names.add(name)
+        for _statement in preamble:
+            cursor.nextset()
+        return
+    setattr(connection, _PREPARED, (connection.connection, None))
+    cursor.execute(relaxed_commit(using, sql) if relaxed else sql, params)

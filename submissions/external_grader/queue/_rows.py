@@ -15,7 +15,7 @@ from django.db import connections
 from submissions.external_grader.models import ExternalGraderDetail, SubmissionFile
 from submissions.external_grader.states import TRANSITIONS
 from submissions.models import StudentItem, Submission
-from submissions.services.rows import ModelColumns, has_save_receivers, relaxed_commit
+from submissions.services.rows import ModelColumns, execute_prepared, has_save_receivers
 
 __all__ = ["enabled", "lock_first_pullable", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
 
@@ -106,10 +106,17 @@ def lock_first_pullable(alias, eligible_where, eligible_params, ids):
     return _fetch_row(alias, select, sql, [list(ids), *eligible_params])
 
 
-def _fetch_row(alias, select, sql, params):
-    """Run a statement selecting a grader row, its submission and student item, and a files flag."""
+def _fetch_row(alias, select, sql, params, claim=False):
+    """
+    Run a statement selecting a grader row, its submission and student item, and a files flag.
+    ``claim``: the statement hands the row out; it is prepared on the server, and its commit relaxed
+    (a claim lost with the database server is a lease that never started: the row is pulled again).
+    """
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
+        if claim:
+            execute_prepared(cursor, alias, sql, params, relaxed=True)
+        else:
+            cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -152,8 +159,7 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     params = [*union_params, *eligible_params, *sources, target, ExternalGraderDetail.new_pull_key(), moment]
     if attempt_cap:
         params.append(attempt_cap)
-    # A claim lost with the database server is a lease that never started: the row is pulled again (ADR 0018).
-    return _fetch_row(alias, select, relaxed_commit(alias, sql), params)
+    return _fetch_row(alias, select, sql, params, claim=True)
 
 
 def hand_out_is_plain():
