@@ -366,3 +366,25 @@ def test_mariadb_half_applied_4x_0006_is_completed(mariadb, restore_schema):
     assert [value for _, value in values["submissions_submission"]] == [str(uuids["submission"])]
     assert [value for _, value in values["submissions_teamsubmission"]] == [str(uuids["team"])]
     assert [value for _, value in values["submissions_submissionfile"]] == [str(uuids["file"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queue_name_compares_exactly_on_mysql_and_reverses(restore_schema):
+    if connection.vendor != "mysql":
+        pytest.skip("the collation only changes on MySQL and MariaDB")
+
+    def collation():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COLLATION_NAME, IS_NULLABLE, CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS"
+                " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'submissions_externalgraderdetail'"
+                " AND COLUMN_NAME = 'queue_name'"
+            )
+            return cursor.fetchone()
+
+    binary = "utf8mb4_nopad_bin" if connection.mysql_is_mariadb else "utf8mb4_0900_bin"
+    assert collation() == (binary, "NO", 128)
+    _migrate([(APP, "0010_external_grader_attempts_payload_outbox")])
+    assert collation() == ("utf8mb4_unicode_ci", "NO", 128)  # the table's default (the test database's)
+    _migrate(_leaves())
+    assert collation() == (binary, "NO", 128)

@@ -89,6 +89,19 @@ def test_unknown_queue_on_pull_and_length():
     assert queue.is_known_queue("q1") and not queue.is_known_queue("nope")
 
 
+def test_queue_names_are_exact_on_every_backend():
+    """Case, accents and trailing spaces make another queue (MySQL's default collations ignore all three)."""
+    detail = create(queue_name="qe")
+    for other in ("QE", "q\u00e9", "qe "):
+        assert not queue.is_known_queue(other), other
+        with pytest.raises(UnknownQueueError):
+            queue.pull(other)
+    create(queue_name="QE")  # now a queue of its own, with its own row
+    assert queue.queue_length("QE") == 1 and queue.queue_length("qe") == 1
+    assert queue.pull("QE").pk != detail.pk
+    assert queue.pull("qe").pk == detail.pk
+
+
 def test_put_result_errors():
     detail = create()
     with pytest.raises(IncorrectPullKeyError):
