@@ -35,7 +35,7 @@ from submissions.errors import (
     UnknownQueueError,
 )
 from submissions.external_grader import permissions as grader_permissions
-from submissions.external_grader import queue
+from submissions.external_grader import queue, sessions
 from submissions.external_grader.authentication import GraderSessionAuthentication, authenticate_grader
 from submissions.external_grader.files import get_files_for_grader
 from submissions.external_grader.protocol import (
@@ -141,17 +141,19 @@ def _log_in(request, user):
     Django's ``login()`` would create the row at once (a key check and an INSERT of empty data), only for
     the session middleware to UPDATE it with the login's data at the end of the response. Marking the
     keyless, empty session as this user's beforehand takes ``login()``'s "same user" branch, which keeps
-    the session: the middleware then creates the row once, with its data, under a new random key. With
-    no earlier key there is nothing to rotate (no session fixation); ``login()`` then writes one row
-    (``last_login``), in autocommit. Any other session (a cookie of another user, an anonymous session
-    with data) goes through ``login()`` unchanged, flushed or cycled to a new key, in one transaction
-    with the ``last_login`` update (one commit instead of several).
+    the session: the middleware then creates the row once, with its data, under a new random key, with
+    one statement where the backend allows (``sessions``). With no earlier key there is nothing to
+    rotate (no session fixation); ``login()`` then writes one row (``last_login``), in autocommit. Any
+    other session (a cookie of another user, an anonymous session with data) goes through ``login()``
+    unchanged, flushed or cycled to a new key, in one transaction with the ``last_login`` update (one
+    commit instead of several).
     """
     session = request.session
     if session.session_key is None and session.is_empty():
         session[SESSION_KEY] = user._meta.pk.value_to_string(user)
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         django_login(request, user)
+        sessions.create_in_one_statement(session)
         return
     with transaction.atomic(using=router.db_for_write(type(user))):
         django_login(request, user)

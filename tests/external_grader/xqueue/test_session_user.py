@@ -2,8 +2,8 @@
 Grader sessions. Each request's session user (``authentication.load_session_user``): two hand-written
 statements when Django's stock parts are in use (one once the process has seen the session), and
 Django's own ``get_user`` in every case that path does not know, with the same outcome as Django's.
-The session a login opens (``views._log_in``): one row written once for a fresh client; flushed or
-rotated as Django does for any other session.
+The session a login opens (``views._log_in``): one row written once for a fresh client, by one
+statement (``sessions``) where the backend allows; flushed or rotated as Django does for any other session.
 """
 
 import datetime
@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from submissions.external_grader import sessions
 from tests.external_grader.xqueue.conftest import GRADER_PASSWORD, envelope, make_grader
 
 pytestmark = pytest.mark.django_db
@@ -188,18 +189,32 @@ def session_writes(captured):
     ]
 
 
-def test_fresh_client_login_writes_its_session_row_once(grader):
+def test_fresh_client_login_writes_its_session_row_once(grader, settings):
     client = Client()
     with CaptureQueriesContext(connection) as captured:
         response = client.post("/xqueue/login/", {"username": "grader", "password": GRADER_PASSWORD})
     assert response.status_code == 200
     assert session_writes(captured) == ["INSERT"]
-    # last_login's UPDATE alone needs no transaction of its own: one block, the session row's (a
-    # savepoint here, inside the test's transaction)
-    assert sum(q["sql"].startswith(("BEGIN", "SAVEPOINT")) for q in captured.captured_queries) == 1
-    key = client.cookies["sessionid"].value
-    assert Session.objects.get(session_key=key).get_decoded()["_auth_user_id"] == str(grader.pk)
+    one_statement = connection.vendor in sessions.VENDORS
+    # No query for a free key, no transaction around the INSERT (Django's create() has both); last_login's
+    # UPDATE needs no transaction of its own either.
+    assert sum("django_session" in sql for sql in statements(captured)) == (1 if one_statement else 2)
+    blocks = sum(q["sql"].startswith(("BEGIN", "SAVEPOINT")) for q in captured.captured_queries)
+    assert blocks == (0 if one_statement else 1)
+    cookie = client.cookies["sessionid"]
+    assert cookie["max-age"] == settings.SESSION_COOKIE_AGE and cookie["httponly"]  # the middleware's cookie
+    # Signed as Django's stock store signs: any process reads the row as its own.
+    assert Session.objects.get(session_key=cookie.value).get_decoded()["_auth_user_id"] == str(grader.pk)
     assert client.get(*QUEUELEN).status_code == 404  # authenticated
+
+
+def test_a_taken_session_key_is_not_overwritten(grader):
+    expiry = timezone.now() + datetime.timedelta(days=1)
+    if connection.vendor not in sessions.VENDORS:
+        pytest.skip("Django's own create() makes the session row on this backend")
+    assert sessions.insert_session("k" * 32, "first", expiry)
+    assert not sessions.insert_session("k" * 32, "second", expiry)
+    assert Session.objects.get(session_key="k" * 32).session_data == "first"
 
 
 def test_login_over_another_users_session_gets_a_new_session(grader):
