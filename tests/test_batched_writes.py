@@ -12,8 +12,8 @@ from submissions import api
 from submissions.external_grader import queue
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
 from submissions.external_grader.states import Status
-from submissions.models import ScoreSummary, StudentItem
-from submissions.services.rows import _can_batch, batched_writes, defer, execute
+from submissions.models import Score, ScoreSummary, StudentItem
+from submissions.services.rows import _can_batch, batched_writes, defer, execute, id_sequence, insert_row
 from submissions.signals import score_set
 from tests.external_grader.helpers import create, reply
 
@@ -80,13 +80,19 @@ def test_execute_sends_the_waiting_writes_with_its_statement_and_reads_its_own_r
 
 
 @batching
-def test_put_result_sends_summary_and_grader_row_with_the_outbox_row():
+def test_put_result_sends_score_summary_and_grader_row_with_the_outbox_row():
     detail = create(points_possible=2)
     pulled = queue.pull("q1")
+    id_sequence(connection.alias, Score)  # looked up once per process
     with CaptureQueriesContext(connection) as captured:
         queue.put_result(pulled.submission_id, pulled.pullkey, reply(score=1.0))
-    combined = [q["sql"] for q in captured.captured_queries if "submissions_scoreeventdelivery" in q["sql"]][0]
+    sent = [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    # The lock (which takes the score's id from the sequence), then one call with every write.
+    assert sent[0].startswith("SELECT") and "nextval" in sent[0]
+    combined = sent[1]
+    assert combined.startswith('INSERT INTO "submissions_score"')
     assert "submissions_scoresummary" in combined and "submissions_externalgraderdetail" in combined
+    assert "submissions_scoreeventdelivery" in combined
     row = ExternalGraderDetail.objects.get(pk=detail.pk)
     assert row.status == Status.RETIRED
     summary = ScoreSummary.objects.get(student_item_id=pulled.submission.student_item_id)
@@ -111,3 +117,24 @@ def test_a_score_set_receiver_reads_the_summary_of_the_new_score():
     finally:
         score_set.disconnect(receiver)
     assert len(seen) == 1 and (seen[0]["points_earned"], seen[0]["points_possible"]) == (3, 4)
+
+
+def test_a_row_with_an_id_from_the_sequence_travels_with_the_next_statement():
+    """``insert_row`` of an instance whose id was taken beforehand (``id_sequence``) needs no answer."""
+    item = item_row()
+    sequence = id_sequence(connection.alias, StudentItem)
+    if connection.vendor != "postgresql":
+        assert sequence is None
+        return
+    with transaction.atomic(), batched_writes(connection.alias):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            (reserved,) = cursor.fetchone()
+        row = StudentItem(pk=reserved, student_id="s2", course_id="c", item_id="i", item_type="problem")
+        with CaptureQueriesContext(connection) as captured:
+            assert insert_row(row, connection.alias) is False
+            assert captured.captured_queries == []  # waiting
+            assert StudentItem.objects.get(pk=reserved).student_id == "s2"  # sent before the ORM's read
+    assert captured.captured_queries[0]["sql"].startswith('INSERT INTO "submissions_studentitem" ("id"')
+    later = StudentItem.objects.create(student_id="s3", course_id="c", item_id="i", item_type="problem")
+    assert later.pk > reserved > item.pk

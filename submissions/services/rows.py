@@ -33,6 +33,7 @@ __all__ = [
     "has_save_receivers",
     "update_row",
     "insert_row",
+    "id_sequence",
     "batched_writes",
     "defer",
     "execute",
@@ -139,17 +140,30 @@ def _insert_sql(alias, model):
     return fields, sql
 
 
+@functools.cache
+def _insert_with_pk_sql(alias, model):
+    qn = connections[alias].ops.quote_name
+    fields = list(model._meta.local_concrete_fields)
+    if any(field.db_default is not NOT_PROVIDED for field in fields):
+        return fields, None
+    columns = ", ".join(qn(field.column) for field in fields)
+    return fields, f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+
+
 def insert_row(obj, using, receivers_besides=()):
     """
     ``obj.save(force_insert=True, using=using)`` for a new instance of a model with an auto primary key
     and plain field values, as one ``INSERT ... RETURNING`` where the backend returns columns from
-    inserts and no field has a ``db_default`` (else the ORM). ``receivers_besides``: ``post_save``
-    receivers the caller runs itself when the ORM is not used (see :func:`has_save_receivers`).
-    Returns whether the ORM's save was used (and so the receivers called).
+    inserts and no field has a ``db_default`` (else the ORM). An instance whose primary key is already
+    set (an id the caller took from the sequence, :func:`id_sequence`) has nothing to read back: its
+    ``INSERT`` waits (:func:`defer`) to travel with the next statement. ``receivers_besides``:
+    ``post_save`` receivers the caller runs itself when the ORM is not used (see
+    :func:`has_save_receivers`). Returns whether the ORM's save was used (and so the receivers called).
     """
     model = type(obj)
     connection = connections[using]
-    fields, sql = _insert_sql(using, model)
+    reserved = obj.pk is not None
+    fields, sql = _insert_with_pk_sql(using, model) if reserved else _insert_sql(using, model)
     if (
         sql is None
         or has_save_receivers(model, besides=receivers_besides)
@@ -158,13 +172,31 @@ def insert_row(obj, using, receivers_besides=()):
         obj.save(force_insert=True, using=using)
         return True
     values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        execute(cursor, using, sql, values)
-        (pk,) = cursor.fetchone()
-    obj.pk = pk
+    if reserved:
+        defer(using, sql, values)
+    else:
+        with connection.cursor() as cursor:
+            execute(cursor, using, sql, values)
+            (obj.pk,) = cursor.fetchone()
     obj._state.adding = False
     obj._state.db = using
     return False
+
+
+@functools.cache
+def id_sequence(alias, model):
+    """
+    The name of the sequence that gives ``model``'s auto primary key its values on the PostgreSQL database
+    ``alias`` (a ``serial`` or an identity column), or None (no such sequence, another backend). A
+    statement the caller sends anyway can take an id with ``nextval(name)``, so that the row's
+    ``INSERT`` needs no ``RETURNING`` (:func:`insert_row`).
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or model._meta.pk is not model._meta.auto_field:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+        return cursor.fetchone()[0]
 
 
 # -- writes batched with the next statement --

@@ -65,7 +65,9 @@ def set_score(
     return write_score(submission, earned, possible, annotation, log=log)
 
 
-def write_score(submission, earned, possible, annotation=None, *, log=None, savepoint=True, item_locked=False):
+def write_score(
+    submission, earned, possible, annotation=None, *, log=None, savepoint=True, item_locked=False, score_id=None
+):
     """
     Store a Score of ``submission`` (a loaded Submission) with already validated int points and
     annotation (``validate_points`` / ``validate_annotation``), update the summary, send
@@ -75,7 +77,9 @@ def write_score(submission, earned, possible, annotation=None, *, log=None, save
 
     The student item is locked and read in one statement (``item_locked``: the caller already locked
     it, in this transaction, and loaded it as ``submission.student_item``), and the new Score is
-    marked as written under that lock, so the summary update does not lock it again.
+    marked as written under that lock, so the summary update does not lock it again. ``score_id``: an
+    id the caller took from the Score sequence (``services.rows.id_sequence``); the INSERT then needs
+    no answer and travels with the next statement.
     """
     try:
         with transaction.atomic(savepoint=savepoint):
@@ -84,6 +88,7 @@ def write_score(submission, earned, possible, annotation=None, *, log=None, save
             else:
                 student_item = lock_and_get_student_item(submission.student_item_id)
             score = Score(
+                pk=score_id,
                 student_item=student_item,
                 submission=submission,
                 points_earned=earned,

@@ -20,12 +20,13 @@ def set_score(submission_uuid, points_earned, points_possible):
     return api_set_score(submission_uuid, points_earned, points_possible)
 
 
-def set_score_of(submission, points_earned, points_possible, item_locked=False):
+def set_score_of(submission, points_earned, points_possible, item_locked=False, score_id=None):
     """
     ``submissions.api.set_score`` for an already loaded Submission: the same validation, log line,
     summary update and ``score_set`` signal, without reading the submission again by uuid. Runs
     without a savepoint of its own: the caller's block rolls back as a whole on any failure.
     ``item_locked``: the caller holds the student item's lock (and loaded ``submission.student_item``).
+    ``score_id``: an id the caller took from the Score sequence for the new score.
     """
     from submissions.api import _log_score
     from submissions.errors import SubmissionNotFoundError
@@ -36,4 +37,6 @@ def set_score_of(submission, points_earned, points_possible, item_locked=False):
     earned, possible = validate_points(points_earned, points_possible)
     if submission.status == DELETED:  # set_score only finds active submissions
         raise SubmissionNotFoundError(f"No submission matching uuid {submission.uuid}")
-    return write_score(submission, earned, possible, log=_log_score, savepoint=False, item_locked=item_locked)
+    return write_score(
+        submission, earned, possible, log=_log_score, savepoint=False, item_locked=item_locked, score_id=score_id
+    )

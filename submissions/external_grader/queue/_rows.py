@@ -14,8 +14,8 @@ from django.db import connections
 
 from submissions.external_grader.models import ExternalGraderDetail, SubmissionFile
 from submissions.external_grader.states import TRANSITIONS
-from submissions.models import StudentItem, Submission
-from submissions.services.rows import ModelColumns, execute_prepared, has_save_receivers
+from submissions.models import Score, StudentItem, Submission
+from submissions.services.rows import ModelColumns, execute_prepared, has_save_receivers, id_sequence
 
 __all__ = ["enabled", "lock_first_pullable", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
 
@@ -177,18 +177,24 @@ def lock_for_reply(alias, submission_id):
     The grader row of ``submission_id`` locked ``FOR UPDATE NOWAIT`` (a held lock raises at once), with
     its submission and student item loaded, and the student item locked ``FOR NO KEY UPDATE`` in the
     same statement (waiting for it: that lock serialises score writers, see ``services.summary``).
-    ``student_item_locked`` is set on the returned row. None when the submission has no grader row.
+    ``student_item_locked`` is set on the returned row, and ``score_id``: an id taken from the Score
+    sequence by the same statement, for the score the reply may write (its ``INSERT`` then travels with
+    the next statement; an id left unused is a gap in the sequence, as a rollback leaves). None when the
+    submission has no grader row.
     """
     select = _select(alias)
+    sequence = id_sequence(alias, Score)
+    score_id = ", nextval(%s)" if sequence else ""
     sql = (
-        f"SELECT {select.columns} FROM {select.joins} WHERE {select.grader_submission} = %s"
+        f"SELECT {select.columns}{score_id} FROM {select.joins} WHERE {select.grader_submission} = %s"
         f" FOR UPDATE OF {select.grader_table} NOWAIT FOR NO KEY UPDATE OF {select.item_table}"
     )
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, [submission_id])
+        cursor.execute(sql, [sequence, submission_id] if sequence else [submission_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    detail, _rest = select.build(row, connections[alias])
+    detail, rest = select.build(row, connections[alias])
     detail.student_item_locked = True
+    detail.score_id = rest[0] if sequence else None
     return detail

@@ -192,7 +192,11 @@ def _record(row, reply, points_earned):
     recorded = not (row.only_if_higher and _is_lower_than_recorded(row, points_earned))
     if recorded:
         _core.set_score_of(
-            row.submission, points_earned, row.points_possible, item_locked=getattr(row, "student_item_locked", False)
+            row.submission,
+            points_earned,
+            row.points_possible,
+            item_locked=getattr(row, "student_item_locked", False),
+            score_id=getattr(row, "score_id", None),
         )
     row.grader_reply = reply.raw
     row.retire()
