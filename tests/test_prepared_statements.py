@@ -125,3 +125,58 @@ def test_the_pull_is_prepared_and_still_hands_out_each_row_once():
     sent = [query["sql"].split(" ", 1)[0] for query in captured.captured_queries]
     if preparing:
         assert sent[:2] == ["PREPARE", "EXECUTE"]
+
+
+@only_preparing
+def test_the_pulls_generic_plan_finds_retry_and_pulled_rows_by_the_queue_index():
+    """
+    A generic plan (what a prepared statement runs after five executions) must not read the rare states
+    through the ``status_time`` index: with 10^6 rows queued that scan took 225 ms a pull. The queue name
+    and the states are literals in the pull's text, so the plan knows how rare those states are.
+    """
+    create()  # a student item, submission and grader row made the usual way; the bulk is copied from them
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH items AS (
+                INSERT INTO submissions_studentitem (student_id, course_id, item_id, item_type)
+                SELECT 'bulk-' || g, 'c', 'i-' || g, 'problem' FROM generate_series(1, 20000) AS g RETURNING id
+            ), subs AS (
+                INSERT INTO submissions_submission
+                    (uuid, student_item_id, attempt_number, submitted_at, created_at, raw_answer, status)
+                SELECT gen_random_uuid(), id, 1, now(), now(), '"a"', 'A' FROM items RETURNING id, student_item_id
+            )
+            INSERT INTO submissions_externalgraderdetail
+                (submission_id, queue_name, queue_key, grader_file_name, points_possible, status, status_time,
+                 created_at, num_failures, num_attempts, only_if_higher)
+            SELECT id, 'q1', 'k', 'g.py', 1, 'pending', now() - (student_item_id || ' seconds')::interval,
+                   now() - (student_item_id || ' seconds')::interval, 0, 0, false
+            FROM subs
+            """
+        )
+        cursor.execute("ANALYZE submissions_externalgraderdetail")
+    connection.close()
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        assert queue.pull("q1") is not None
+    call, params = [(sql, params) for sql, params in sent if "EXECUTE" in sql][0]
+    execute_only = call[call.index("EXECUTE") :].split("; SET LOCAL")[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            with transaction.atomic():
+                cursor.execute("EXPLAIN (COSTS OFF) " + execute_only, params)
+                plan = "\n".join(line for (line,) in cursor.fetchall())
+                transaction.set_rollback(True)
+        finally:
+            cursor.execute("RESET plan_cache_mode")
+    lines = plan.splitlines()
+    rare = [index for index, line in enumerate(lines) if "'retry'" in line or "'pulled'" in line]
+    assert len(rare) == 2, plan
+    for index in rare:  # searched for in the (queue_name, status, status_time) index, not filtered from a scan
+        assert "Index Cond" in lines[index] and "submissions_queue_n_fbabd8_idx" in lines[index - 1], plan
