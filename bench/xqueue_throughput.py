@@ -232,7 +232,10 @@ def prepare_host(host, args):
     """Database, grader account, ``n × rounds`` submissions, query counts."""
     # A round can grade up to clients - 1 more than n (answers in flight): spares keep later rounds fed.
     total = (args.n + args.clients) * args.rounds
-    print(f"\n-- {host.label}: database, {total} submissions ...", flush=True)
+    # All of them are queued up front: the first round starts with a backlog of ``total`` rows, the last with
+    # ``total / rounds``. edx-submissions' pull sorts every pending row of the queue, so its graded/s falls
+    # as the backlog grows (ours reads the oldest rows from an index): --n sets the backlog too.
+    print(f"\n-- {host.label}: database, {total} submissions queued up front ...", flush=True)
     host.tool("setup", total, QUEUE, PASSWORD)
     return host.tool("queries", args.query_samples)
 
