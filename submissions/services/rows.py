@@ -127,27 +127,18 @@ def update_row(obj, attnames, using):
 
 
 @functools.cache
-def _insert_sql(alias, model):
+def _insert_sql(alias, model, with_pk=False):
+    """The INSERT of ``model``'s fields: ``RETURNING`` the primary key it leaves to the database, or carrying it."""
     connection = connections[alias]
     qn = connection.ops.quote_name
     meta = model._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    fields = [field for field in meta.local_concrete_fields if with_pk or field is not meta.auto_field]
     if any(field.db_default is not NOT_PROVIDED for field in fields):
         return fields, None  # the database computes some values: the ORM knows how to leave them out
     columns = ", ".join(qn(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders}) RETURNING {qn(meta.pk.column)}"
-    return fields, sql
-
-
-@functools.cache
-def _insert_with_pk_sql(alias, model):
-    qn = connections[alias].ops.quote_name
-    fields = list(model._meta.local_concrete_fields)
-    if any(field.db_default is not NOT_PROVIDED for field in fields):
-        return fields, None
-    columns = ", ".join(qn(field.column) for field in fields)
-    return fields, f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"
+    return fields, sql if with_pk else f"{sql} RETURNING {qn(meta.pk.column)}"
 
 
 def insert_row(obj, using, receivers_besides=()):
@@ -163,7 +154,7 @@ def insert_row(obj, using, receivers_besides=()):
     model = type(obj)
     connection = connections[using]
     reserved = obj.pk is not None
-    fields, sql = _insert_with_pk_sql(using, model) if reserved else _insert_sql(using, model)
+    fields, sql = _insert_sql(using, model, with_pk=reserved)
     if (
         sql is None
         or has_save_receivers(model, besides=receivers_besides)
@@ -361,19 +352,25 @@ def execute_prepared(cursor, using, sql, params, *, relaxed=False):
     Elsewhere (a transaction, other backends) ``sql`` runs as it is.
     """
     connection = connections[using]
+
+    def send(text):
+        cursor.execute(relaxed_commit(using, text) if relaxed else text, params)
+
     names = _prepared_names(connection)
+    if names is None:
+        send(sql)
+        return
     name, body = _prepared_form(sql)
-    if names is None or (name not in names and len(names) >= PREPARED_PER_CONNECTION):
-        cursor.execute(relaxed_commit(using, sql) if relaxed else sql, params)
+    if name not in names and len(names) >= PREPARED_PER_CONNECTION:
+        send(sql)
         return
     call = f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
     stale = False
     for _attempt in range(2):
         prepare = stale or name not in names
         preamble = ([f"DEALLOCATE {name}"] if stale else []) + ([f"PREPARE {name} AS {body}"] if prepare else [])
-        text = "; ".join([*preamble, call])
         try:
-            cursor.execute(relaxed_commit(using, text) if relaxed else text, params)
+            send("; ".join([*preamble, call]))
         except DatabaseError as exc:
             state = getattr(exc.__cause__, "sqlstate", None)
             if state == _ALREADY_PREPARED:
@@ -390,4 +387,4 @@ def execute_prepared(cursor, using, sql, params, *, relaxed=False):
             cursor.nextset()
         return
     setattr(connection, _PREPARED, (connection.connection, None))
-    cursor.execute(relaxed_commit(using, sql) if relaxed else sql, params)
+    send(sql)

@@ -105,9 +105,9 @@ def _candidate_union(connection, queue_name, moment, inline=False):
             return "%s", [raw]
         return connection.ops.compose_sql("%s", [raw]).replace("%", "%%"), []  # a literal; % is not a placeholder
 
-    parts, params = [], []
+    (queue_sql, queue_params), parts, params = value(queue_name), [], []
     for status, cut in ((Status.PENDING, None), (Status.RETRY, backoff_cut), (Status.PULLED, delay_cut)):
-        (queue_sql, queue_params), (status_sql, status_params) = value(queue_name), value(str(status))
+        status_sql, status_params = value(str(status))
         condition = f" AND {qn('status_time')} <= %s" if cut else ""
         parts.append(
             f"(SELECT {qn('id')}, {qn('created_at')} FROM {table} WHERE {qn('queue_name')} = {queue_sql}"
