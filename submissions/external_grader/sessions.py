@@ -13,7 +13,6 @@ import functools
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.contrib.sessions.models import Session
 from django.db import connections, router
 from django.utils.crypto import get_random_string
 
@@ -47,18 +46,23 @@ def create_in_one_statement(session):
     Give ``session`` (a request's, before its row exists) the one-statement ``create()``, where it is
     Django's stock database store on a backend that has ``ON CONFLICT``. Returns whether it did.
     """
-    if type(session) is not DatabaseSessionStore or session.model is not Session or session.session_key:
+    if type(session) is not DatabaseSessionStore or session.model is not _session_model() or session.session_key:
         return False
-    if connections[router.db_for_write(Session)].vendor not in VENDORS:
+    if connections[router.db_for_write(session.model)].vendor not in VENDORS:
         return False
     session.__class__ = _SessionCreatedInOneStatement
     return True
 
 
+def _session_model():
+    # Looked up on use: a host without django.contrib.sessions can still import this module.
+    return DatabaseSessionStore.get_model_class()
+
+
 @functools.cache
 def _insert_sql(alias):
     qn = connections[alias].ops.quote_name
-    meta = Session._meta
+    meta = _session_model()._meta
     key, data, expiry = (qn(meta.get_field(name).column) for name in ("session_key", "session_data", "expire_date"))
     return (
         f"INSERT INTO {qn(meta.db_table)} ({key}, {data}, {expiry}) VALUES (%s, %s, %s) ON CONFLICT ({key}) DO NOTHING"
@@ -67,7 +71,7 @@ def _insert_sql(alias):
 
 def insert_session(session_key, session_data, expire_date):
     """Insert a session row; False, and nothing written, when ``session_key`` is taken."""
-    alias = router.db_for_write(Session)
+    alias = router.db_for_write(_session_model())
     connection = connections[alias]
     with connection.cursor() as cursor:
         expiry = connection.ops.adapt_datetimefield_value(expire_date)
