@@ -189,15 +189,56 @@ def test_queue_stats():
     assert list(queue.queue_stats(queue_name="q2")) == ["q2"]
 
 
+def work_statements(ctx):
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN"))]
+
+
 def test_pull_query_count():
     for _ in range(3):
         create()
     with CaptureQueriesContext(connection) as ctx:
         row = queue.pull("q1")
         row.submission.student_item.student_id  # noqa: B018  (loaded: no query)
-    writes = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN"))]
+    writes = work_statements(ctx)
     limit = 3 if connection.features.has_select_for_update_of or connection.vendor == "sqlite" else 4
     assert len(writes) <= limit, writes
+
+
+def test_an_idle_poll_and_a_queue_length_are_one_statement():
+    """Idle watchers poll once a second per connection: an empty queue must cost the least of all."""
+    detail = create()
+    row = queue.pull("q1")
+    queue.put_result(row.submission_id, row.pullkey, reply())
+    assert status_of(detail) == Status.RETIRED
+    with CaptureQueriesContext(connection) as ctx:
+        assert queue.pull("q1") is None
+    if connection.vendor == "postgresql":  # other backends read the candidates apart, then whether the queue exists
+        assert len(work_statements(ctx)) == 1, work_statements(ctx)
+    with CaptureQueriesContext(connection) as ctx, pytest.raises(UnknownQueueError):
+        queue.pull("never-used")
+    if connection.vendor == "postgresql":
+        assert len(work_statements(ctx)) == 1, work_statements(ctx)
+    with CaptureQueriesContext(connection) as ctx:
+        assert queue.queue_length("q1") == 0
+    assert len(work_statements(ctx)) == 1, work_statements(ctx)
+    with pytest.raises(UnknownQueueError):
+        queue.queue_length("never-used")
+    with override_settings(SUBMISSIONS={"QUEUES": ["q1", "listed"]}):
+        assert queue.queue_length("listed") == 0 and queue.pull("listed") is None
+        with pytest.raises(UnknownQueueError):
+            queue.queue_length("never-used")
+
+
+def test_a_pull_that_finds_candidates_but_none_eligible_hands_out_nothing():
+    """A retry row past the first back-off step but not its own (third failure) is a candidate, not eligible."""
+    detail = create()
+    ExternalGraderDetail.objects.filter(pk=detail.pk).update(status=Status.RETRY, num_failures=3)
+    with override_settings(SUBMISSIONS={"RETRY_BACKOFF": 10}):
+        age(detail, 15)  # past 10 s, not 3 x 10 s
+        assert queue.pull("q1") is None and queue.queue_length("q1") == 0
+        assert status_of(detail) == Status.RETRY
+        age(detail, 31)
+        assert queue.pull("q1").pk == detail.pk
 
 
 def test_put_result_rejects_empty_key():

@@ -9,6 +9,7 @@ backends keep the ORM path, which stays the reference for what these statements 
 """
 
 import functools
+import typing
 
 from django.db import connections
 
@@ -17,7 +18,7 @@ from submissions.external_grader.states import TRANSITIONS
 from submissions.models import Score, StudentItem, Submission
 from submissions.services.rows import ModelColumns, execute_prepared, has_save_receivers, id_sequence
 
-__all__ = ["enabled", "lock_first_pullable", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
+__all__ = ["enabled", "lock_first_pullable", "HandOut", "hand_out_first", "hand_out_is_plain", "lock_for_reply"]
 
 
 def enabled(alias):
@@ -37,7 +38,7 @@ class _GraderRowSelect:
         self.item_table = item
         grader_field = {
             name: qn(ExternalGraderDetail._meta.get_field(name).column)
-            for name in ("submission", "created_at", "status", "pullkey", "num_attempts", "status_time")
+            for name in ("submission", "created_at", "status", "pullkey", "num_attempts", "status_time", "queue_name")
         }
         grader_field["id"] = qn(ExternalGraderDetail._meta.pk.column)
         #: Unqualified grader columns (``hand_out_first`` qualifies them itself).
@@ -106,17 +107,10 @@ def lock_first_pullable(alias, eligible_where, eligible_params, ids):
     return _fetch_row(alias, select, sql, [list(ids), *eligible_params])
 
 
-def _fetch_row(alias, select, sql, params, claim=False):
-    """
-    Run a statement selecting a grader row, its submission and student item, and a files flag.
-    ``claim``: the statement hands the row out; it is prepared on the server, and its commit relaxed
-    (a claim lost with the database server is a lease that never started: the row is pulled again).
-    """
+def _fetch_row(alias, select, sql, params):
+    """Run a statement selecting a grader row, its submission and student item, and a files flag."""
     with connections[alias].cursor() as cursor:
-        if claim:
-            execute_prepared(cursor, alias, sql, params, relaxed=True)
-        else:
-            cursor.execute(sql, params)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -125,16 +119,31 @@ def _fetch_row(alias, select, sql, params, claim=False):
     return detail
 
 
-def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, moment):
+class HandOut(typing.NamedTuple):
+    """What :func:`hand_out_first` did: the row it handed out, else whether the queue had candidates at all."""
+
+    row: ExternalGraderDetail | None
+    #: Only meaningful when ``row`` is None: some candidate exists (taken by a concurrent puller, backing
+    #: off, or at the attempt cap), so a closer look may still find or fail one.
+    candidates: bool
+    #: Only meaningful when ``row`` is None: the queue has a grader row in any state.
+    known: bool
+
+
+def hand_out_first(alias, eligible_where, eligible_params, union, queue_sql, attempt_cap, moment):
     """
     ``pull``'s usual case in one statement: lock the oldest candidate (the oldest ``limit`` rows, by
     ``(created_at, id)``, of ``union = (sql, params, limit)``, a statement selecting ``(id, created_at)``),
     as :func:`lock_first_pullable` does, and give it to a grader as the ``hand_out`` transition does (status
     ``pulled``, a new pull key, one more attempt, ``status_time = moment``), returning it loaded like
-    :func:`lock_first_pullable`. Nothing is handed out, and None returned, when no candidate can be
+    :func:`lock_first_pullable` in a :class:`HandOut`. Nothing is handed out when no candidate can be
     locked or the oldest has used its ``attempt_cap`` hand-outs (0: no cap): ``pull`` then takes its
     general path, which fails such a row with its notice. ``eligible_where`` names the grader table's
-    columns unqualified.
+    columns unqualified; ``queue_sql`` is the queue name as a literal.
+
+    The statement always answers one row: when nothing was handed out, it also tells whether ``union``
+    had any candidate and whether the queue has any row, so that the poll of an idle grader, the most
+    frequent request a grader host serves, costs this one statement.
 
     Only for callers that checked :func:`hand_out_is_plain` (no receiver would miss the save or the
     transition).
@@ -144,6 +153,12 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
     sources, target = TRANSITIONS["hand_out"]
     column = select.bare_column  # ``picked`` reads one table: its columns need no qualifier, ``g`` is the UPDATE's
     cap_check = f" AND COALESCE(g.{column['num_attempts']}, 0) < %s" if attempt_cap else ""
+    any_candidate = f"SELECT 1 FROM ({union_sql}) AS e"
+    any_row = f"SELECT 1 FROM {select.grader_table} AS q WHERE q.{column['queue_name']} = {queue_sql}"
+    # Each CASE runs its subquery only when nothing was handed out.
+    any_candidate, any_row = (
+        f"CASE WHEN handed.{column['id']} IS NULL THEN EXISTS ({query}) END" for query in (any_candidate, any_row)
+    )
     sql = (
         f"WITH picked AS (SELECT {column['id']} AS id FROM {select.grader_table}"
         f" WHERE {column['id']} IN (SELECT c.id FROM ({union_sql}) AS c"
@@ -154,12 +169,24 @@ def hand_out_first(alias, eligible_where, eligible_params, union, attempt_cap, m
         f" {column['num_attempts']} = COALESCE(g.{column['num_attempts']}, 0) + 1, {column['status_time']} = %s"
         f" FROM picked WHERE g.{column['id']} = picked.id{cap_check}"
         f" RETURNING {select.parts[0].qualified('g')})"
-        f" SELECT {select.handed_columns}, {select.handed_has_files} FROM {select.handed_joins}"
+        f" SELECT {select.handed_columns}, {select.handed_has_files}, {any_candidate}, {any_row}"
+        f" FROM (VALUES (1)) AS one LEFT JOIN ({select.handed_joins}) ON TRUE"
     )
     params = [*union_params, *eligible_params, *sources, target, ExternalGraderDetail.new_pull_key(), moment]
     if attempt_cap:
         params.append(attempt_cap)
-    return _fetch_row(alias, select, sql, params, claim=True)
+    params += union_params
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        # Prepared on the server; the commit is relaxed: a claim lost with the database server is a lease
+        # that never started, the row is pulled again.
+        execute_prepared(cursor, alias, sql, params, relaxed=True)
+        found = cursor.fetchone()
+    if found[0] is None:
+        return HandOut(None, bool(found[-2]), bool(found[-1]))
+    detail, (has_files, _, _) = select.build(found, connection)
+    detail.files_absent = not has_files
+    return HandOut(detail, True, True)
 
 
 def hand_out_is_plain():

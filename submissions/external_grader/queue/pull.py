@@ -1,6 +1,7 @@
 """Reading the queue: ``pull`` (hand one row to a grader), ``queue_length``, ``queue_stats``."""
 
 import datetime
+import functools
 import logging
 
 from django.db import connections, transaction
@@ -97,25 +98,42 @@ def _candidate_union(connection, queue_name, moment, inline=False):
     """
     delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
     backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
+    if inline:
+        return _union_text(connection.alias, queue_name), [backoff_cut, delay_cut]
+    pending, retry, pulled = (str(status) for status in (Status.PENDING, Status.RETRY, Status.PULLED))
+    params = [queue_name, pending, queue_name, retry, backoff_cut, queue_name, pulled, delay_cut]
+    return _union_text(connection.alias, None), params
+
+
+def _literal(connection, value):
+    """``value`` as an SQL literal in a statement text (its ``%`` doubled: it is no placeholder)."""
+    return connection.ops.compose_sql("%s", [value]).replace("%", "%%")
+
+
+@functools.lru_cache(maxsize=128)
+def _queue_literal(alias, queue_name):
+    return _literal(connections[alias], queue_name)
+
+
+@functools.lru_cache(maxsize=128)
+def _union_text(alias, queue_name):
+    """:func:`_candidate_union`'s text, ``queue_name`` and the states as literals (or, None, placeholders)."""
+    connection = connections[alias]
     qn = connection.ops.quote_name
     table = qn(ExternalGraderDetail._meta.db_table)
 
     def value(raw):
-        if not inline:
-            return "%s", [raw]
-        return connection.ops.compose_sql("%s", [raw]).replace("%", "%%"), []  # a literal; % is not a placeholder
+        return "%s" if queue_name is None else _literal(connection, raw)
 
-    (queue_sql, queue_params), parts, params = value(queue_name), [], []
-    for status, cut in ((Status.PENDING, None), (Status.RETRY, backoff_cut), (Status.PULLED, delay_cut)):
-        status_sql, status_params = value(str(status))
+    queue, parts = value(queue_name), []
+    for status, cut in ((Status.PENDING, False), (Status.RETRY, True), (Status.PULLED, True)):
         condition = f" AND {qn('status_time')} <= %s" if cut else ""
         parts.append(
-            f"(SELECT {qn('id')}, {qn('created_at')} FROM {table} WHERE {qn('queue_name')} = {queue_sql}"
-            f" AND {qn('status')} = {status_sql}{condition} ORDER BY {qn('status_time')} ASC"
+            f"(SELECT {qn('id')}, {qn('created_at')} FROM {table} WHERE {qn('queue_name')} = {queue}"
+            f" AND {qn('status')} = {value(str(status))}{condition} ORDER BY {qn('status_time')} ASC"
             f" LIMIT {int(CANDIDATES_PER_STATE)})"
         )
-        params += [*queue_params, *status_params, *([cut] if cut else [])]
-    return " UNION ALL ".join(parts), params
+    return " UNION ALL ".join(parts)
 
 
 def _candidate_rows_sql(queue_name, moment):
@@ -188,16 +206,21 @@ def pull(queue_name, grader=None):
     alias = db_alias()
     if _rows.enabled(alias) and _rows.hand_out_is_plain():
         # PostgreSQL, the usual pull in one statement: candidates, lock and hand-out
-        # (``_rows.hand_out_first``). When it hands out nothing, the rounds below look again with the
-        # candidates read apart, which tell an empty queue from rows taken by concurrent pullers.
+        # (``_rows.hand_out_first``), which also tells an empty queue. When it hands out nothing but had
+        # candidates, the rounds below look again (rows taken by concurrent pullers, rows at the cap).
         moment = now()
         connection = connections[alias]
         where, params = eligible_sql(moment, connection, qualified=False)
         union = (*_candidate_union(connection, queue_name, moment, inline=True), LOCK_WINDOW)
-        row = _rows.hand_out_first(alias, where, params, union, app_settings.MAX_ATTEMPTS, moment)
-        if row is not None:
-            _log_hand_out(row, queue_name)
-            return row
+        queue_sql = _queue_literal(alias, queue_name)
+        handed = _rows.hand_out_first(alias, where, params, union, queue_sql, app_settings.MAX_ATTEMPTS, moment)
+        if handed.row is not None:
+            _log_hand_out(handed.row, queue_name)
+            return handed.row
+        if not handed.candidates:  # nothing eligible: the idle poll ends here
+            if registry is None and not handed.known:
+                raise UnknownQueueError(queue_name)
+            return None
     join = bool(lock_of_self()) or not features().has_select_for_update
     previous = None
     for _ in range(_MAX_ROUNDS):
@@ -225,9 +248,26 @@ def pull(queue_name, grader=None):
 
 def queue_length(queue_name):
     """Number of rows of ``queue_name`` a grader could pull now. Raises ``UnknownQueueError``."""
-    if not is_known_queue(queue_name):
+    registry = app_settings.QUEUES
+    if not queue_name or not isinstance(queue_name, str) or (registry is not None and queue_name not in registry):
         raise UnknownQueueError(queue_name or "")
-    return ExternalGraderDetail.objects.filter(queue_name=queue_name).filter(eligible_q(now())).count()
+    # ``eligible_q`` written by hand (compiling it cost more CPU than counting), with the question whether the
+    # queue exists in the same statement when there is no registry.
+    connection = connections[db_alias()]
+    qn = connection.ops.quote_name
+    table, queue_column = qn(ExternalGraderDetail._meta.db_table), qn("queue_name")
+    where, params = eligible_sql(now(), connection)
+    sql = f"SELECT (SELECT COUNT(*) FROM {table} WHERE {table}.{queue_column} = %s AND {where})"
+    params = [queue_name, *params]
+    if registry is None:
+        sql += f", EXISTS (SELECT 1 FROM {table} WHERE {table}.{queue_column} = %s)"
+        params.append(queue_name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count, *known = cursor.fetchone()
+    if known and not known[0]:
+        raise UnknownQueueError(queue_name)
+    return count
 
 
 def queue_stats(queue_name=None):
