@@ -85,11 +85,17 @@ class ScoreEventData:
 
 def openedx_events_available():
     """Whether openedx-events (with the external grader event) can be imported."""
+    return _openedx_signal() is not None
+
+
+@functools.cache
+def _openedx_signal():
+    """openedx-events' ``EXTERNAL_GRADER_SCORE_SUBMITTED``, or None without the ``[openedx]`` extra."""
     try:
-        from openedx_events.learning.signals import EXTERNAL_GRADER_SCORE_SUBMITTED  # noqa: F401
+        from openedx_events.learning.signals import EXTERNAL_GRADER_SCORE_SUBMITTED
     except ImportError:
-        return False
-    return True
+        return None
+    return EXTERNAL_GRADER_SCORE_SUBMITTED
 
 
 def event_data_for(detail, points_earned, score_msg):
@@ -244,9 +250,7 @@ def _send_signal(data):
 
 
 def _send_openedx(data):
-    from openedx_events.learning.signals import EXTERNAL_GRADER_SCORE_SUBMITTED
-
-    responses = EXTERNAL_GRADER_SCORE_SUBMITTED.send_event(score=data.to_openedx()) or []
+    responses = _openedx_signal().send_event(score=data.to_openedx()) or []
     errors = [
         f"{getattr(receiver, '__qualname__', receiver)}: {response!r}"
         for receiver, response in responses
