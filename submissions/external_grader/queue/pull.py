@@ -48,6 +48,19 @@ def is_known_queue(queue_name):
     return ExternalGraderDetail.objects.filter(queue_name=queue_name).exists()
 
 
+def _registry_admitting(queue_name):
+    """
+    The ``QUEUES`` registry (None without one), after raising ``UnknownQueueError`` for a name that is no
+    string, is empty, or is not registered. Without a registry, whether the queue has rows is the caller's.
+    """
+    if not queue_name or not isinstance(queue_name, str):
+        raise UnknownQueueError(queue_name or "")
+    registry = app_settings.QUEUES
+    if registry is not None and queue_name not in registry:
+        raise UnknownQueueError(queue_name)
+    return registry
+
+
 def known_queues():
     """The registry, or every queue name that has a grader row."""
     registry = app_settings.QUEUES
@@ -197,11 +210,7 @@ def pull(queue_name, grader=None):
     Raises ``UnknownQueueError`` and, when ``grader`` is restricted by ``GRADER_QUEUES``,
     ``GraderAuthorizationError``.
     """
-    if not queue_name or not isinstance(queue_name, str):
-        raise UnknownQueueError(queue_name or "")
-    registry = app_settings.QUEUES
-    if registry is not None and queue_name not in registry:
-        raise UnknownQueueError(queue_name)
+    registry = _registry_admitting(queue_name)
     _check_grader(queue_name, grader)
     alias = db_alias()
     if _rows.enabled(alias) and _rows.hand_out_is_plain():
@@ -248,9 +257,7 @@ def pull(queue_name, grader=None):
 
 def queue_length(queue_name):
     """Number of rows of ``queue_name`` a grader could pull now. Raises ``UnknownQueueError``."""
-    registry = app_settings.QUEUES
-    if not queue_name or not isinstance(queue_name, str) or (registry is not None and queue_name not in registry):
-        raise UnknownQueueError(queue_name or "")
+    registry = _registry_admitting(queue_name)
     # ``eligible_q`` written by hand (compiling it cost more CPU than counting), with the question whether the
     # queue exists in the same statement when there is no registry.
     connection = connections[db_alias()]
