@@ -1,8 +1,11 @@
 """
 DRF serializers that turn the core models into the plain dicts of the public API.
 
-The dict shapes are those of edx-submissions 4.x: datetimes stay timezone-aware ``datetime``
-objects (``format=None``), uuids are hyphenated strings. The serializers only *produce* dicts;
+The dict shapes and value types are those of edx-submissions 4.0.2: datetimes stay timezone-aware
+``datetime`` objects (``format=None``); a row's own uuid is a hyphenated string (``uuid``,
+``team_submission_uuid`` of a team submission), while the uuids of *related* rows are ``uuid.UUID``
+objects (``team_submission_uuid`` of a submission, ``submission_uuids`` of a team submission), as 4.x's
+slug-related fields gave them. The serializers only *produce* dicts;
 input validation lives in :mod:`submissions.services.validation`, so nothing here writes.
 
 A stored answer that is not valid JSON (``UndecodableJSON``) is never passed on: serialising it
@@ -115,9 +118,10 @@ class SubmissionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_team_submission_uuid(self, obj):
+        """The team submission's ``uuid.UUID`` (4.x: a slug-related field on ``uuid``), or None."""
         if obj.team_submission_id is None:
             return None
-        return str(obj.team_submission.uuid)
+        return obj.team_submission.uuid
 
 
 class TeamSubmissionSerializer(serializers.ModelSerializer):
@@ -160,7 +164,8 @@ class TeamSubmissionSerializer(serializers.ModelSerializer):
         return decoded_answer(members[0]) if members else None
 
     def get_submission_uuids(self, obj):
-        return [str(submission.uuid) for submission in obj.submissions.all()]
+        """The member submissions' ``uuid.UUID`` objects (4.x: a slug-related field on ``uuid``)."""
+        return [submission.uuid for submission in obj.submissions.all()]
 
 
 class ScoreAnnotationSerializer(serializers.ModelSerializer):

@@ -430,7 +430,7 @@ def test_get_scores_is_one_query(student_item, django_assert_num_queries):
         assert len(api.get_scores(student_item["course_id"], student_item["student_id"])) == 5
 
 
-@pytest.mark.parametrize(("course_id", "student_id"), [(None, "student"), ("course", 5), (["c"], "s"), (b"c", "s")])
+@pytest.mark.parametrize(("course_id", "student_id"), [("course", 5), (["c"], "s"), (b"c", "s")])
 def test_get_scores_bad_input(course_id, student_id):
     with pytest.raises(SubmissionRequestError):
         api.get_scores(course_id, student_id)

@@ -145,8 +145,13 @@ def test_create_logs(student_item, caplog):
 def test_team_submission_link(student_item, user_factory):
     team_submission = TeamSubmissionFactory(submitted_by=user_factory())
     data = api.create_submission(student_item, "x", team_submission=team_submission)
-    assert data["team_submission_uuid"] == str(team_submission.uuid)
-    assert api.get_submission(data["uuid"])["team_submission_uuid"] == str(team_submission.uuid)
+    # A uuid.UUID, as 4.0.2's slug-related field gave it (the submission's own uuid stays a str).
+    assert type(data["team_submission_uuid"]) is uuid.UUID and data["team_submission_uuid"] == team_submission.uuid
+    for read in (api.get_submission(data["uuid"]), api.get_submission(data["uuid"])):  # uncached, then cached
+        assert type(read["team_submission_uuid"]) is uuid.UUID and read["team_submission_uuid"] == team_submission.uuid
+        assert type(read["uuid"]) is str
+    (listed,) = api.get_submissions(student_item)
+    assert type(listed["team_submission_uuid"]) is uuid.UUID
 
 
 # -- create_submission: bad input writes nothing --

@@ -12,6 +12,7 @@ from submissions.errors import (
     ScoreValueError,
     SubmissionError,
     SubmissionNotFoundError,
+    SubmissionRequestError,
     TeamSubmissionInternalError,
     TeamSubmissionNotFoundError,
     TeamSubmissionRequestError,
@@ -72,14 +73,17 @@ def test_create_team_submission(team_submission, user):
     assert isinstance(team_submission["submitted_at"], datetime.datetime)
     assert isinstance(team_submission["created_at"], datetime.datetime)
     stored = TeamSubmission.objects.get()
+    # The types of 4.0.2: the team submission's own uuid a str, its members' uuids uuid.UUID objects.
+    assert type(team_submission["team_submission_uuid"]) is str
     assert team_submission["team_submission_uuid"] == str(stored.uuid)
     assert len(team_submission["submission_uuids"]) == 3
-    assert all(isinstance(value, str) for value in team_submission["submission_uuids"])
+    assert all(type(value) is uuid.UUID for value in team_submission["submission_uuids"])
+    assert team_api.get_team_submission(stored.uuid) == team_submission
     for member in MEMBERS:
         (submission,) = api.get_submissions(member_item(member))
         assert submission["answer"] == {"text": "team answer"}
-        assert submission["team_submission_uuid"] == team_submission["team_submission_uuid"]
-        assert submission["uuid"] in team_submission["submission_uuids"]
+        assert submission["team_submission_uuid"] == stored.uuid
+        assert uuid.UUID(submission["uuid"]) in team_submission["submission_uuids"]
     assert StudentItem.objects.get(student_id="anon-bob").item_type == "openassessment"
 
 
@@ -233,7 +237,7 @@ def test_get_team_submission_errors():
     with pytest.raises(TeamSubmissionInternalError) as excinfo:
         team_api.get_team_submission("not-a-uuid")
     assert "is not a valid UUID" in str(excinfo.value)
-    with pytest.raises(TeamSubmissionInternalError):
+    with pytest.raises(TeamSubmissionNotFoundError):  # as 4.x: None matches no team submission
         team_api.get_team_submission(None)
 
 
@@ -275,8 +279,9 @@ def test_get_team_submission_for_unknown_student_creates_nothing(team_submission
     with pytest.raises(TeamSubmissionNotFoundError):
         team_api.get_team_submission_for_student(member_item("solo"))
     assert counts() == (before[0], before[1] + 1, before[2] + 1)
-    with pytest.raises(TeamSubmissionRequestError):
+    with pytest.raises(SubmissionRequestError) as raised:  # the class 4.x raised, not its team subclass
         team_api.get_team_submission_for_student({"student_id": ""})
+    assert type(raised.value) is SubmissionRequestError
 
 
 def test_get_all_team_submissions(team_submission, user):

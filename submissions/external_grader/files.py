@@ -8,17 +8,22 @@ Limits come from ``SUBMISSIONS["FILE_*"]`` and are checked before anything is st
 Graders receive absolute, expiring URLs (ADR 0007): a storage that signs its own URLs (django-storages
 S3 with ``querystring_auth``) gives a presigned URL; any other storage is served by the library's
 download view (:mod:`submissions.external_grader.file_views`) behind a ``django.core.signing`` token.
+That route is found wherever the URLconf mounts it (namespaced or not, ADR 0022); a process whose URLconf
+does not serve it (or that has no URLconf: a worker, a command, a shell) answers the storage's own URLs,
+as edx-submissions 4.x always did, and logs a warning once.
 """
 
 import contextlib
 import dataclasses
 import fnmatch
 import logging
+import weakref
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile, File
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, get_urlconf, reverse
 
 from submissions.conf import app_settings
 from submissions.errors import FileProcessingError, InvalidFileTypeError, SubmissionRequestError
@@ -34,6 +39,8 @@ __all__ = [
     "delete_blobs",
     "delete_blobs_on_commit",
     "TOKEN_SALT",
+    "FILE_ROUTE",
+    "file_route_name",
     "purge_files",
 ]
 
@@ -41,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 TOKEN_SALT = "submissions.external_grader.file"
 _READ_CHUNK = 64 * 1024
+#: The URL name of the signed download view (``file_views.file_urlpatterns``).
+FILE_ROUTE = "xqueue-file"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,12 +207,43 @@ def _storage_signs_urls(storage):
     return bool(getattr(storage, "querystring_auth", False)) and hasattr(storage, "bucket_name")
 
 
-def _library_url(token, base_url):
-    try:
-        path = reverse("xqueue:xqueue-file", kwargs={"token": token})
-    except NoReverseMatch:
-        logger.error("The xqueue-file URL is not installed; file URLs cannot be built")
-        raise
+#: Resolver -> the full name of the download route in it (or None); dropped with the resolver.
+_route_names = weakref.WeakKeyDictionary()
+_warned_storage_urls = False
+
+
+def _find_route(patterns, prefix=""):
+    """The namespaced name (``"xqueue:xqueue-file"``, ``"xqueue-file"``, ...) of the route, or None."""
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern) and pattern.name == FILE_ROUTE:
+            return prefix + FILE_ROUTE
+        if isinstance(pattern, URLResolver):
+            inner = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            found = _find_route(pattern.url_patterns, inner)
+            if found:
+                return found
+    return None
+
+
+def file_route_name():
+    """
+    The name to reverse for the download route in this thread's URLconf, wherever the host mounted it
+    (``include("submissions.external_grader.urls")``, the drop-in ``submissions.urls``, under another
+    namespace), or None when the URLconf does not serve it or there is no URLconf at all.
+    """
+    urlconf = get_urlconf() or getattr(settings, "ROOT_URLCONF", None)
+    if urlconf is None:
+        return None
+    resolver = get_resolver(urlconf)
+    if resolver not in _route_names:
+        _route_names[resolver] = _find_route(resolver.url_patterns)
+    return _route_names[resolver]
+
+
+def _absolute(path, base_url):
+    """``path`` made absolute with ``base_url`` (a URL prefix or a request), else PUBLIC_BASE_URL."""
+    if "://" in path:
+        return path
     base = base_url or app_settings.PUBLIC_BASE_URL
     if not base:
         logger.warning("No base URL for file links: set SUBMISSIONS['PUBLIC_BASE_URL']")
@@ -213,25 +253,41 @@ def _library_url(token, base_url):
     return str(base).rstrip("/") + path
 
 
+def _storage_url(storage, row):
+    """The storage's own URL of a file (what 4.x gave graders), with a warning the first time."""
+    global _warned_storage_urls
+    if not _warned_storage_urls:
+        _warned_storage_urls = True
+        logger.warning(
+            "The %r URL is not served by this process's URLconf (%s): graders get the storage's own file URLs, "
+            "which are neither signed nor expiring. Include submissions.external_grader.urls in the URLconf.",
+            FILE_ROUTE,
+            get_urlconf() or getattr(settings, "ROOT_URLCONF", "no ROOT_URLCONF"),
+        )
+    return storage.url(row.file.name)
+
+
 def get_files_for_grader(external_grader, base_url=None):
     """
     ``{original filename: absolute URL}`` of a grader row's files, in one query (none when the row came
     from ``pull`` on PostgreSQL, which reads whether it has files).
 
     ``base_url`` is a URL prefix (``"https://lms.example.com"``) or a request; default
-    ``SUBMISSIONS["PUBLIC_BASE_URL"]``. URLs expire after ``FILE_URL_MAX_AGE`` seconds.
+    ``SUBMISSIONS["PUBLIC_BASE_URL"]``. URLs expire after ``FILE_URL_MAX_AGE`` seconds, except the
+    storage's own URLs given when no URLconf of this process serves the download route (see the module).
     """
     if getattr(external_grader, "files_absent", False):
         return {}  # ``pull`` read that the row has no files, in the statement that locked it
     rows = SubmissionFile.objects.filter(external_grader=external_grader).order_by("id")
     storage = get_storage()
-    result = {}
-    for row in rows:
-        if _storage_signs_urls(storage):
-            result[row.original_filename] = storage.url(row.file.name, expire=app_settings.FILE_URL_MAX_AGE)
-        else:
-            result[row.original_filename] = _library_url(file_token(row), base_url)
-    return result
+    if _storage_signs_urls(storage):
+        return {row.original_filename: storage.url(row.file.name, expire=app_settings.FILE_URL_MAX_AGE) for row in rows}
+    route = file_route_name()
+    if route is None:
+        return {row.original_filename: _absolute(_storage_url(storage, row), base_url) for row in rows}
+    return {
+        row.original_filename: _absolute(reverse(route, kwargs={"token": file_token(row)}), base_url) for row in rows
+    }
 
 
 def delete_blobs(names):

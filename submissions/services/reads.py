@@ -26,7 +26,7 @@ from submissions.services.lookup import (
     safe_cache_key,
 )
 from submissions.services.student_items import find_student_item
-from submissions.services.validation import coerce_lookup_key, parse_uuid
+from submissions.services.validation import coerce_lookup_key, parse_uuid, parse_uuid_list
 
 __all__ = [
     "MAX_TOP_SUBMISSIONS",
@@ -140,7 +140,13 @@ def get_submissions(student_item_dict, limit=None):
 
 
 def _lookup_keys(**keys):
-    return [coerce_lookup_key(name, value) for name, value in keys.items()]
+    """The lookup ids as strings; None stays None (a read then matches nothing, as in 4.x)."""
+    return [coerce_lookup_key(name, value, allow_none=True) for name, value in keys.items()]
+
+
+def _no_rows():
+    """The empty generator a bulk read answers for a None id (4.x's ``IS NULL`` lookups found nothing)."""
+    yield from ()
 
 
 def get_all_submissions(course_id, item_id, item_type, read_replica=True):
@@ -150,6 +156,8 @@ def get_all_submissions(course_id, item_id, item_type, read_replica=True):
     when called, rows read when iterated.
     """
     course_id, item_id, item_type = _lookup_keys(course_id=course_id, item_id=item_id, item_type=item_type)
+    if None in (course_id, item_id, item_type):
+        return _no_rows()
     return _all_submissions(course_id, item_id, item_type, read_replica)
 
 
@@ -182,6 +190,8 @@ def get_all_course_submission_information(course_id, item_type, read_replica=Tru
     annotations joined or prefetched, so the number of queries does not grow with the rows.
     """
     course_id, item_type = _lookup_keys(course_id=course_id, item_type=item_type)
+    if None in (course_id, item_type):
+        return _no_rows()
     return _all_course_submission_information(course_id, item_type, read_replica)
 
 
@@ -224,6 +234,8 @@ def get_top_submissions(course_id, item_id, item_type, number_of_top_scores, use
             field_errors={"number_of_top_scores": [f"Must be an integer between 1 and {MAX_TOP_SUBMISSIONS}."]},
         )
     course_id, item_id, item_type = _lookup_keys(course_id=course_id, item_id=item_id, item_type=item_type)
+    if None in (course_id, item_id, item_type):
+        return []
     cache_key = top_submissions_cache_key(course_id, item_id, item_type, number_of_top_scores)
     if use_cache:
         cached = cache_get(cache_key)
@@ -258,20 +270,9 @@ def get_top_submissions(course_id, item_id, item_type, number_of_top_scores, use
 
 def get_student_ids_by_submission_uuid(course_id, submission_uuids, read_replica=True):
     """``{str(uuid): student_id}`` for the active submissions among ``submission_uuids`` in the course."""
-    course_id = coerce_lookup_key("course_id", course_id)
-    if isinstance(submission_uuids, str | bytes) or not hasattr(submission_uuids, "__iter__"):
-        raise SubmissionRequestError(
-            "submission_uuids must be a list", field_errors={"submission_uuids": ["Expected a list of uuids."]}
-        )
-    parsed = []
-    for value in submission_uuids:
-        try:
-            parsed.append(parse_uuid(value))
-        except (TypeError, ValueError) as exc:
-            raise SubmissionRequestError(
-                "Invalid submission uuid", field_errors={"submission_uuids": [str(exc)]}
-            ) from exc
-    if not parsed:
+    course_id = coerce_lookup_key("course_id", course_id, allow_none=True)
+    parsed = parse_uuid_list(submission_uuids, "submission_uuids")
+    if course_id is None or not parsed:
         return {}
     rows = (
         _queryset(Submission, replica_alias(read_replica))

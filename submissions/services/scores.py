@@ -188,7 +188,7 @@ def _validate_score_lookup(student_item):
         if key not in student_item:
             errors[key] = ["This field is required."]
     for key in STUDENT_ITEM_KEYS:
-        if key in student_item and not isinstance(student_item[key], str):
+        if key in student_item and not isinstance(student_item[key], str | None):
             errors[key] = [f"Must be a string, not {type(student_item[key]).__name__}."]
     if errors:
         raise SubmissionRequestError("Invalid student item", field_errors=errors)
@@ -196,8 +196,13 @@ def _validate_score_lookup(student_item):
 
 
 def get_score(student_item):
-    """The latest score dict (annotated) of the student item, or None (no item, no score, hidden)."""
+    """
+    The latest score dict (annotated) of the student item, or None (no item, no score, hidden, or a
+    None id, which matches no item, as in 4.x).
+    """
     lookup = _validate_score_lookup(student_item)
+    if None in lookup.values():
+        return None
     try:
         summary = (
             ScoreSummary.objects.filter(**{f"student_item__{key}": value for key, value in lookup.items()})
@@ -214,8 +219,10 @@ def get_score(student_item):
 
 def get_scores(course_id, student_id):
     """``{item_id: unannotated score dict}`` of the learner's latest non-hidden scores in the course."""
-    course_id = coerce_lookup_key("course_id", course_id)
-    student_id = coerce_lookup_key("student_id", student_id)
+    course_id = coerce_lookup_key("course_id", course_id, allow_none=True)
+    student_id = coerce_lookup_key("student_id", student_id, allow_none=True)
+    if course_id is None or student_id is None:
+        return {}
     try:
         summaries = list(
             ScoreSummary.objects.filter(student_item__course_id=course_id, student_item__student_id=student_id)

@@ -31,6 +31,7 @@ from submissions.services.student_items import find_student_item
 from submissions.services.validation import (
     MAX_ITEM_TYPE_LENGTH,
     parse_uuid,
+    parse_uuid_list,
     validate_answer,
     validate_attempt_number,
     validate_identifier,
@@ -63,7 +64,8 @@ def _serialize(team_submission, **context):
     return dict(TeamSubmissionSerializer(team_submission, context=context).data)
 
 
-def _validate_member_ids(team_member_ids):
+def _validate_member_ids(team_member_ids, *, skip_none=False):
+    """The unique member ids; with ``skip_none`` (reads) None members are left out, matching nothing."""
     if isinstance(team_member_ids, str | bytes | dict) or not isinstance(team_member_ids, list | tuple | set):
         raise TeamSubmissionRequestError(
             "team_member_ids must be a list",
@@ -71,6 +73,8 @@ def _validate_member_ids(team_member_ids):
         )
     unique = []
     for member_id in team_member_ids:
+        if member_id is None and skip_none:
+            continue
         validate_identifier("team_member_ids", member_id, error_class=TeamSubmissionRequestError)
         if member_id not in unique:
             unique.append(member_id)
@@ -183,7 +187,7 @@ def create_submission_for_team(
 
 def get_teammates_with_submissions_from_other_teams(course_id, item_id, team_id, team_member_ids):
     """``[{"student_id", "team_id"}]``: members with an active submission of this item made with another team."""
-    members = _validate_member_ids(team_member_ids)
+    members = _validate_member_ids(team_member_ids, skip_none=True)
     if not members:
         return []
     rows = (
@@ -200,7 +204,9 @@ def get_teammates_with_submissions_from_other_teams(course_id, item_id, team_id,
 
 
 def _load_team_submission(team_submission_uuid):
-    """The active TeamSubmission (members prefetched); NotFound, or Internal for a malformed uuid."""
+    """The active TeamSubmission (members prefetched); NotFound (also for None), Internal for a malformed uuid."""
+    if team_submission_uuid is None:
+        raise TeamSubmissionNotFoundError("No team submission matching uuid None")
     try:
         parsed = parse_uuid(team_submission_uuid)
     except (TypeError, ValueError) as exc:
@@ -253,9 +259,10 @@ def get_team_submission_for_team(course_id, item_id, team_id):
 def get_team_submission_for_student(student_item_dict):
     """
     The active team submission dict a learner's submission belongs to. Never writes: an unknown
-    student item is ``TeamSubmissionNotFoundError`` (4.x created the item).
+    student item is ``TeamSubmissionNotFoundError`` (4.x created the item). An invalid dict is a
+    ``SubmissionRequestError``, the class 4.x raised from its student item lookup.
     """
-    student_item = find_student_item(student_item_dict, error_class=TeamSubmissionRequestError)
+    student_item = find_student_item(student_item_dict)
     if student_item is None:
         raise TeamSubmissionNotFoundError(f"No team submission matching {student_item_dict}")
     try:
@@ -308,19 +315,7 @@ def get_team_submission_student_ids(team_submission_uuid):
 
 def get_team_ids_by_team_submission_uuid(team_submission_uuids):
     """``{str(uuid): team_id}`` for the active team submissions among the uuids."""
-    if isinstance(team_submission_uuids, str | bytes) or not hasattr(team_submission_uuids, "__iter__"):
-        raise TeamSubmissionRequestError(
-            "team_submission_uuids must be a list",
-            field_errors={"team_submission_uuids": ["Expected a list of uuids."]},
-        )
-    parsed = []
-    for value in team_submission_uuids:
-        try:
-            parsed.append(parse_uuid(value))
-        except (TypeError, ValueError) as exc:
-            raise TeamSubmissionRequestError(
-                "Invalid team submission uuid", field_errors={"team_submission_uuids": [str(exc)]}
-            ) from exc
+    parsed = parse_uuid_list(team_submission_uuids, "team_submission_uuids", error_class=TeamSubmissionRequestError)
     if not parsed:
         return {}
     rows = TeamSubmission.objects.filter(uuid__in=parsed).values_list("uuid", "team_id")

@@ -34,6 +34,7 @@ __all__ = [
     "validate_points",
     "validate_annotation",
     "parse_uuid",
+    "parse_uuid_list",
 ]
 
 STUDENT_ITEM_KEYS = ("student_id", "course_id", "item_id", "item_type")
@@ -69,14 +70,18 @@ def _is_opaque_key(value):
     return any(klass.__module__.startswith("opaque_keys") for klass in type(value).__mro__)
 
 
-def coerce_lookup_key(name, value, *, allow_blank=True, error_class=SubmissionRequestError):
+def coerce_lookup_key(name, value, *, allow_blank=True, allow_none=False, error_class=SubmissionRequestError):
     """
     A course, item or student id used to *look rows up*, as a string.
 
     Strings pass; an edx-opaque-keys key (``CourseKey``, ``UsageKey``) is turned into its string, as
     Django's lookups did for 4.x callers that pass keys; anything else is a request error. Blank
-    strings are accepted unless ``allow_blank`` is false (they simply match nothing).
+    strings are accepted unless ``allow_blank`` is false (they simply match nothing). With
+    ``allow_none`` (reads), None is returned as is: it matches nothing, as 4.x's ``IS NULL`` lookups on
+    these NOT NULL columns did, and the read answers its empty result.
     """
+    if value is None and allow_none:
+        return None
     if _is_opaque_key(value):
         value = str(value)
     if not isinstance(value, str):
@@ -265,3 +270,21 @@ def parse_uuid(value):
             pass
         raise ValueError(f"“{value}” is not a valid UUID.")
     raise TypeError(f"A UUID must be a str or uuid.UUID, not {type(value).__name__}")
+
+
+def parse_uuid_list(values, name, *, error_class=SubmissionRequestError):
+    """
+    The ``uuid.UUID`` objects of a list argument of a bulk read; None members are skipped (they match
+    nothing, as in 4.x's ``__in`` lookups). A non-list or a malformed uuid is an ``error_class``.
+    """
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise error_class(f"{name} must be a list", field_errors={name: ["Expected a list of uuids."]})
+    parsed = []
+    for value in values:
+        if value is None:
+            continue
+        try:
+            parsed.append(parse_uuid(value))
+        except (TypeError, ValueError) as exc:
+            raise error_class(f"Invalid uuid in {name}", field_errors={name: [str(exc)]}) from exc
+    return parsed

@@ -70,27 +70,48 @@ FIELDS = {
 
 
 def plain(value):
-    """JSON-able form of an API result (datetimes as ISO strings in UTC, UUIDs as hyphenated strings)."""
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)) or hasattr(value, "__next__"):
-        items = [plain(item) for item in value]
-        return sorted(items, key=json.dumps) if isinstance(value, set) else items
+    """JSON-able form of a table value (datetimes as ISO strings in UTC, UUIDs as hyphenated strings)."""
     if isinstance(value, datetime.datetime):
         return value.astimezone(datetime.UTC).isoformat()
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
         return str(value)
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if value is None or isinstance(value, (str, int, float, bool)):
+    return value
+
+
+def typed(value):
+    """
+    JSON form of an API result that keeps every type: the 4.x contract is the type as well as the value.
+
+    JSON scalars (None, bool, int, float, str) stand for themselves; anything else is ``{"$<type>": ...}``, and
+    containers carry their exact class (``{"$dict": "ReturnDict", "items": {...}}``) so that a ``dict`` where
+    4.x gave DRF's ``ReturnDict`` shows up too (the comparison states which of those differences are deliberate).
+    """
+    kind = type(value).__name__
+    if value is None or type(value) in (str, int, float, bool):
         return value
-    return f"<{type(value).__name__}: {value}>"
+    if isinstance(value, (str, int, float)):  # a subclass: an enum member, a SafeString, ...
+        return {f"${kind}": json.loads(json.dumps(value))}
+    if isinstance(value, dict):
+        return {"$dict": kind, "items": {_key(key): typed(item) for key, item in value.items()}}
+    if isinstance(value, (set, frozenset)):
+        return {"$set": kind, "items": sorted((typed(item) for item in value), key=json.dumps)}
+    if isinstance(value, (list, tuple)) or hasattr(value, "__next__"):
+        return {"$list": kind, "items": [typed(item) for item in value]}
+    if isinstance(value, datetime.datetime):
+        return {"$datetime": value.astimezone(datetime.UTC).isoformat(), "aware": value.tzinfo is not None}
+    if isinstance(value, (uuid.UUID, decimal.Decimal, datetime.date)):
+        return {f"${kind}": str(value)}
+    return {f"${kind}": repr(value)}
+
+
+def _key(key):
+    return key if type(key) is str else "$key:" + json.dumps(typed(key), sort_keys=True)
 
 
 def run_call(name, args, kwargs):
     module, function = name.split(".")
     try:
-        return {"result": plain(getattr(MODULES[module], function)(*args, **kwargs))}
+        return {"result": typed(getattr(MODULES[module], function)(*args, **kwargs))}
     except Exception as exc:  # noqa: BLE001 - the error class is part of what is compared
         return {"error": type(exc).__name__}
 
@@ -99,7 +120,10 @@ def dump_tables():
     tables = {}
     for model_name, fields in FIELDS.items():
         model = getattr(models, model_name)
-        rows = [plain(row) for row in model._base_manager.order_by("id").values(*fields)]
+        rows = [
+            {name: plain(value) for name, value in row.items()}
+            for row in model._base_manager.order_by("id").values(*fields)
+        ]
         if model_name == "SubmissionFile":
             for row, instance in zip(rows, model._base_manager.order_by("id"), strict=True):
                 with instance.file.open("rb") as handle:

@@ -145,5 +145,41 @@ call("team_api.get_all_team_submissions", COURSE, "team-problem")
 call("team_api.get_team_ids_by_team_submission_uuid", [t["team_submission_uuid"] for t in team_subs])
 call("team_api.get_teammates_with_submissions_from_other_teams", COURSE, "team-problem", "team-c", ["member-1"])
 
+# Reads given a None id (a learner without an anonymous id, an item not found upstream): 4.x answers these
+# without raising (None, empty results or its not-found errors), and so must a drop-in.
+NONE_ITEMS = [
+    {"student_id": None, "course_id": COURSE, "item_id": "problem-1", "item_type": "problem"},
+    {"student_id": "learner-1", "course_id": None, "item_id": "problem-1", "item_type": "problem"},
+    {"student_id": "learner-1", "course_id": COURSE, "item_id": None, "item_type": "problem"},
+    {"student_id": "learner-1", "course_id": COURSE, "item_id": "problem-1", "item_type": None},
+    {"student_id": "learner-1", "course_id": COURSE, "item_id": "problem-1"},
+]
+for student_item in NONE_ITEMS:
+    call("api.get_score", student_item)
+    call("api.get_submissions", student_item)
+    call("team_api.get_team_submission_for_student", student_item)
+for name in ("api.get_submission", "api.get_submission_and_student", "api.get_latest_score_for_submission"):
+    call(name, None)
+call("api.get_scores", COURSE, None)
+call("api.get_scores", None, "learner-1")
+for args in [(None, "problem-1", "problem"), (COURSE, None, "problem"), (COURSE, "problem-1", None)]:
+    call("api.get_all_submissions", *args)
+    call("api.get_top_submissions", *args, 10, use_cache=False)
+call("api.get_all_course_submission_information", None, "problem")
+call("api.get_all_course_submission_information", COURSE, None)
+call("api.get_student_ids_by_submission_uuid", None, all_uuids[:2])
+call("api.get_student_ids_by_submission_uuid", COURSE, [None, all_uuids[0]])
+call("team_api.get_team_submission", None)
+call("team_api.get_team_submission_from_individual_submission", None)
+call("team_api.get_team_submission_for_team", COURSE, "team-problem", None)
+call("team_api.get_team_submission_for_team", None, "team-problem", "team-a")
+call("team_api.get_all_team_submissions", None, "team-problem")
+call("team_api.get_all_team_submissions", COURSE, None)
+call("team_api.get_team_submission_student_ids", None)
+call("team_api.get_team_ids_by_team_submission_uuid", [None, team_subs[0]["team_submission_uuid"]])
+call("team_api.get_teammates_with_submissions_from_other_teams", COURSE, "team-problem", None, ["member-1"])
+call("team_api.get_teammates_with_submissions_from_other_teams", COURSE, "team-problem", "team-c", [None])
+call("team_api.get_teammates_with_submissions_from_other_teams", None, "team-problem", "team-c", ["member-1"])
+
 with open(sys.argv[1], "w") as out:
     json.dump({"calls": calls}, out, indent=1, default=str)
