@@ -1,6 +1,7 @@
 """App configuration of ``submissions``."""
 
 from django.apps import AppConfig
+from django.core.exceptions import ImproperlyConfigured
 
 
 class SubmissionsConfig(AppConfig):
@@ -9,6 +10,19 @@ class SubmissionsConfig(AppConfig):
     verbose_name = "Submissions"
     # Pinned so that a host's DEFAULT_AUTO_FIELD never produces a migration for our tables.
     default_auto_field = "django.db.models.AutoField"
+
+    def import_models(self):
+        # When edx-submissions was installed over this package (ora2 requires it), 4.x's files sit beside ours
+        # and importing the models fails somewhere deep; say what happened and what to do (docs/dropin.rst).
+        try:
+            super().import_models()
+        except ImportError as exc:
+            from submissions import dropin
+
+            found = dropin.problems()
+            if found:
+                raise ImproperlyConfigured(" ".join([*found, dropin.FIX])) from exc
+            raise
 
     def ready(self):
         # Checks and receivers register on import. ``api`` and openedx-events are what the first grader

@@ -6,10 +6,12 @@ System checks of the library's configuration, with stable ids:
 * ``submissions.E003`` ``FILE_STORAGE`` names an alias missing from ``settings.STORAGES``
 * ``submissions.E004`` an import-string setting cannot be imported
 * ``submissions.E005`` a setting has a value of the wrong type or range
+* ``submissions.W001`` edx-submissions is installed beside this package, or the imported ``submissions`` files
+  are not ours (:mod:`submissions.dropin`, docs/dropin.rst)
 """
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from submissions.conf import DEFAULTS, IMPORT_STRINGS, REMOVED_SETTINGS, app_settings
 
@@ -64,3 +66,11 @@ def check_settings(app_configs=None, **kwargs):
                 Error(f"SUBMISSIONS[{key!r}] must be a non-negative integer, not {value!r}.", id="submissions.E005")
             )
     return errors
+
+
+@register(Tags.compatibility)
+def check_distribution(app_configs=None, **kwargs):
+    """``submissions.W001``: the ora2 clash (issue 13): edx-submissions' files beside or over ours."""
+    from submissions import dropin
+
+    return [Warning(problem, hint=dropin.FIX, id="submissions.W001") for problem in dropin.problems()]
