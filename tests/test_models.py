@@ -159,3 +159,30 @@ def test_4x_serializers_of_grader_rows():
     assert serialized["submission"]["status"] == "A"
     assert serialized["submission"]["team_submission"] is None
     assert RawField().to_representation({"a": 1}) == {"a": 1}
+
+
+# -- the 4.x TeamSubmission lookups (re-read against edx-submissions 4.0.2, issue 13) --
+
+
+def test_team_submission_lookups_of_4x(user_factory):
+    from submissions import team_api
+    from submissions.errors import TeamSubmissionInternalError, TeamSubmissionNotFoundError
+    from submissions.models import STATUS_CHOICES, StudentItem, TeamSubmission
+
+    data = team_api.create_submission_for_team("course", "item", "team-a", user_factory().pk, ["m1", "m2"], "x")
+    row = TeamSubmission.get_team_submission_by_uuid(data["team_submission_uuid"])
+    assert str(row.uuid) == data["team_submission_uuid"] and str(row) == f"Team Submission {row.uuid}"
+    assert {member.uuid for member in row.submissions.all()} == set(data["submission_uuids"])
+    assert TeamSubmission.get_team_submission_by_course_item_team("course", "item", "team-a") == row
+    assert TeamSubmission.get_team_submission_by_student_item(StudentItem.objects.get(student_id="m1")) == row
+    assert list(TeamSubmission.get_all_team_submissions_for_course_item("course", "item")) == [row]
+    with pytest.raises(TeamSubmissionNotFoundError):
+        TeamSubmission.get_team_submission_by_uuid("00000000-0000-4000-8000-000000000000")
+    with pytest.raises(TeamSubmissionNotFoundError):
+        TeamSubmission.get_team_submission_by_course_item_team("course", "item", "team-b")
+    with pytest.raises(TeamSubmissionInternalError, match="is not a valid UUID"):
+        TeamSubmission.get_team_submission_by_uuid("not-a-uuid")
+    team_api.reset_scores(data["team_submission_uuid"], clear_state=True)
+    with pytest.raises(TeamSubmissionNotFoundError):
+        TeamSubmission.get_team_submission_by_uuid(data["team_submission_uuid"])
+    assert STATUS_CHOICES == (("D", "Deleted"), ("A", "Active"))

@@ -66,7 +66,7 @@ def safe_queue_segment(queue_name):
     return segment or "_"
 
 
-def submission_file_path(instance, _filename):
+def submission_file_path(instance, _):
     """``<queue name, sanitised>/<file uuid>``: unique, unguessable, without the learner's file name."""
     queue_name = instance.external_grader.queue_name if instance.external_grader_id else ""
     return f"{safe_queue_segment(queue_name)}/{instance.uuid}"

@@ -9,6 +9,7 @@ from submissions.external_grader.storage import _get_storage_cached, get_storage
 from submissions.models.core import (
     ACTIVE,
     DELETED,
+    STATUS_CHOICES,
     Score,
     ScoreAnnotation,
     ScoreSummary,
@@ -22,6 +23,7 @@ from submissions.signals import score_reset, score_set
 __all__ = [
     "ACTIVE",
     "DELETED",
+    "STATUS_CHOICES",
     "AnonymizedUserIDField",
     "DuplicateTeamSubmissionsError",
     "ExternalGraderDetail",
