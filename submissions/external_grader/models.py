@@ -11,13 +11,13 @@ import uuid
 
 from django.db import models
 from django.utils.timezone import now
-from django_fsm import FSMField, TransitionNotAllowed, transition
+from django_fsm import FSMField, FSMModelMixin, TransitionNotAllowed, transition
 
 from submissions.errors import InvalidTransitionError
 from submissions.external_grader.states import TRANSITIONS, VALID_TRANSITIONS, Status
 from submissions.external_grader.storage import field_storage, get_storage, submission_file_path
 
-__all__ = ["ExternalGraderDetail", "SubmissionFile", "ScoreEventDelivery"]
+__all__ = ["ExternalGraderDetail", "SubmissionFile", "ScoreEventDelivery", "RefreshableFSMModel"]
 
 
 def _guarded(name):
@@ -37,6 +37,34 @@ def _guarded(name):
         return method
 
     return decorate
+
+
+class RefreshableFSMModel(FSMModelMixin, models.Model):
+    """
+    django-fsm-2's :class:`~django_fsm.FSMModelMixin`: ``refresh_from_db()`` works on a model with a
+    protected FSM field (issue 13).
+
+    The mixin lifts the field's protection for the refresh by setting ``field.protected = False`` on the
+    field itself, which every thread shares: a refresh ending in one thread would re-protect the field in
+    the middle of another thread's refresh. Here nothing shared changes: the protected values about to be
+    reloaded are taken off this instance first (the descriptor lets an unset value be set once), and put
+    back if the refresh fails.
+    """
+
+    class Meta:
+        abstract = True
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        names = self._get_protected_fsm_fields()
+        if fields is not None:
+            names &= {getattr(self._meta.get_field(name), "attname", None) for name in fields}
+        taken = {name: self.__dict__.pop(name) for name in names if name in self.__dict__}
+        try:
+            models.Model.refresh_from_db(self, using=using, fields=fields, from_queryset=from_queryset)
+        except BaseException:
+            for name, value in taken.items():
+                self.__dict__.setdefault(name, value)
+            raise
 
 
 class ExternalGraderDetailManager(models.Manager):
@@ -63,7 +91,7 @@ class ExternalGraderDetailManager(models.Manager):
         return self.filter(queue_name=queue_name).filter(self.time_filter()).order_by("created_at", "pk").first()
 
 
-class ExternalGraderDetail(models.Model):
+class ExternalGraderDetail(RefreshableFSMModel):
     """
     A submission waiting for, or graded by, an external grader.
 
