@@ -239,20 +239,9 @@ def _get_submission_model(uuid, read_replica=False):
 
 def _log_submission(submission, student_item):
     """Log the creation of a submission (``submission`` is the dict, ``student_item`` the item dict)."""
-    logger.info(
-        "Created submission uuid=%s for (course_id=%s, item_id=%s, anonymous_student_id=%s)",
-        submission["uuid"],
-        student_item["course_id"],
-        student_item["item_id"],
-        student_item["student_id"],
-    )
+    _submissions.log_submission(submission, student_item)
 
 
 def _log_score(score):
     """Log the creation of a score (``score`` is the Score model)."""
-    logger.info(
-        "Score of (%s/%s) set for submission %s",
-        score.points_earned,
-        score.points_possible,
-        score.submission_uuid,
-    )
+    _scores.log_score(score)

@@ -241,8 +241,8 @@ def test_score_writes_reach_post_save_receivers_and_the_summary(student_item, su
     """
     from django.db.models.signals import post_save
 
+    from submissions.db.rows import has_save_receivers
     from submissions.receivers import update_score_summary
-    from submissions.services.rows import has_save_receivers
 
     saved = []
 

@@ -1,5 +1,5 @@
 """
-``services.rows.batched_writes``: writes whose result nobody reads travel in front of the next
+``db.execution.batched_writes``: writes whose result nobody reads travel in front of the next
 statement (PostgreSQL with psycopg 3), and every statement still sees the writes made before it.
 On other backends the same code writes at once; the tests check the same outcomes there.
 """
@@ -9,17 +9,18 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from submissions import api
+from submissions.db.execution import batched_writes, can_batch, defer, execute
+from submissions.db.rows import id_sequence, insert_row
 from submissions.external_grader import queue
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
 from submissions.external_grader.states import Status
 from submissions.models import Score, ScoreSummary, StudentItem
-from submissions.services.rows import _can_batch, batched_writes, defer, execute, id_sequence, insert_row
 from submissions.signals import score_set
 from tests.external_grader.helpers import create, reply
 
 pytestmark = pytest.mark.django_db
 
-batching = pytest.mark.skipif(not _can_batch(connection), reason="the backend writes each statement at once")
+batching = pytest.mark.skipif(not can_batch(connection), reason="the backend writes each statement at once")
 
 
 def item_row():

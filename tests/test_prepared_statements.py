@@ -1,5 +1,5 @@
 """
-``services.rows.execute_prepared``: on PostgreSQL a statement sent alone in autocommit is prepared on
+``db.execution.execute_prepared``: on PostgreSQL a statement sent alone in autocommit is prepared on
 the server once per session and executed from then on; a session whose prepared statements are not
 where they were left (a pooler, ``DISCARD``) still gets the right rows. Elsewhere the statement runs
 as it is; the results are checked on every backend.
@@ -9,14 +9,14 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from submissions.db.execution import _prepared_form, can_batch, execute_prepared
 from submissions.external_grader import queue
 from submissions.external_grader.states import Status
-from submissions.services.rows import _can_batch, _prepared_form, execute_prepared
 from tests.external_grader.helpers import create, student_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-preparing = _can_batch(connection)
+preparing = can_batch(connection)
 only_preparing = pytest.mark.skipif(not preparing, reason="the backend runs plain statements")
 
 SQL = "SELECT %s + 1, %s, '%%'"

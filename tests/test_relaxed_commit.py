@@ -1,5 +1,5 @@
 """
-``services.rows.relaxed_commit``: a grader's claim and an outbox row's delivery mark, sent alone in
+``db.execution.relaxed_commit``: a grader's claim and an outbox row's delivery mark, sent alone in
 autocommit on PostgreSQL, commit without waiting for the WAL flush (ADR 0018); inside a transaction,
 and on the other backends, nothing changes. The outcomes are checked on every backend.
 """
@@ -8,14 +8,14 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from submissions.db.execution import can_batch, relaxed_commit
 from submissions.external_grader import queue
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
 from submissions.external_grader.states import Status
-from submissions.services.rows import _can_batch, relaxed_commit
 from tests.external_grader.helpers import create, reply
 
 RELAXED = "SET LOCAL synchronous_commit TO OFF"
-relaxing = _can_batch(connection)
+relaxing = can_batch(connection)
 only_relaxing = pytest.mark.skipif(not relaxing, reason="the backend sends one statement per call")
 
 

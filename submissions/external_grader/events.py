@@ -28,14 +28,16 @@ import json
 import logging
 import time
 
-from django.db import OperationalError, connections, router, transaction
+from django.db import OperationalError, router, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now
 
 from submissions import signals
 from submissions.conf import app_settings
+from submissions.db import grader as grader_sql
+from submissions.db.errors import is_transient
+from submissions.db.rows import insert_row
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
-from submissions.services.rows import insert_row, relaxed_commit
 
 __all__ = [
     "ScoreEventData",
@@ -153,7 +155,8 @@ def _deliver_new(delivery_id, data, claimed_until):
     moment = now()
     if moment > claimed_until - datetime.timedelta(seconds=CLAIM_LEASE_SECONDS / 2):
         renewed = moment + datetime.timedelta(seconds=CLAIM_LEASE_SECONDS)
-        if not _execute("renew_claim", lambda adapt: [adapt(renewed), delivery_id, adapt(claimed_until)]):
+        alias = _outbox_alias()
+        if not _retried(lambda: grader_sql.renew_outbox_claim(alias, delivery_id, claimed_until, renewed)):
             return None
     return _send(delivery_id, data, [], 1)
 
@@ -162,58 +165,13 @@ def _outbox_alias():
     return router.db_for_write(ScoreEventDelivery)
 
 
-@functools.cache
-def _statements(alias):
-    """
-    The statements of a fresh row's delivery, written once per alias (the ORM compiled them on each
-    call, which cost more CPU than running them): the renewal of its first claim, and the success outcome.
-    """
-    qn = connections[alias].ops.quote_name
-    table = qn(ScoreEventDelivery._meta.db_table)
-    pk, attempts, next_at, delivered, payload, error = map(
-        qn, ("id", "attempts", "next_attempt_at", "delivered_at", "payload", "last_error")
-    )
-    return {
-        "renew_claim": (
-            f"UPDATE {table} SET {next_at} = %s"
-            f" WHERE {pk} = %s AND {delivered} IS NULL AND {attempts} = 1 AND {next_at} = %s"
-        ),
-        "delivered": f"UPDATE {table} SET {payload} = %s, {delivered} = %s, {error} = '' WHERE {pk} = %s",
-    }
-
-
-def _execute(name, params_for):
-    """
-    Run one of :func:`_statements` and return its row count, retried on deadlocks (:func:`_retried`).
-    ``params_for(adapt)`` builds the parameters; ``adapt`` turns a datetime into the backend's value.
-    """
-    alias = _outbox_alias()
-    connection = connections[alias]
-    params = params_for(connection.ops.adapt_datetimefield_value)
-
-    def run():
-        with connection.cursor() as cursor:
-            # Losing this bookkeeping with the database server only sends the event again (ADR 0018).
-            cursor.execute(relaxed_commit(alias, _statements(alias)[name]), params)
-            return cursor.rowcount
-
-    return _retried(run)
-
-
-def _is_transient(exc):
-    """A deadlock or lock timeout that a plain retry resolves (MySQL/MariaDB 1213/1205, PostgreSQL 40P01)."""
-    code = exc.args[0] if exc.args else None
-    sqlstate = getattr(exc.__cause__, "sqlstate", None) or getattr(exc.__cause__, "pgcode", None)
-    return code in (1205, 1213) or sqlstate in ("40P01", "40001", "55P03")
-
-
 def _retried(write):
     """``write()``, retried on deadlocks and lock timeouts (InnoDB may pick a single-row update as victim)."""
     for attempt in range(6):
         try:
             return write()
         except OperationalError as exc:
-            if not _is_transient(exc) or attempt == 5:
+            if not is_transient(exc) or attempt == 5:
                 raise
             time.sleep(0.01 * 2**attempt)
     return 0
@@ -334,7 +292,8 @@ def _send(delivery_id, data, done, attempts):
         if attempts >= app_settings.EVENT_MAX_DELIVERY_ATTEMPTS:
             logger.error("Score event %s: giving up after %s attempts", delivery_id, attempts)
         return False
-    _execute("delivered", lambda adapt: [payload, adapt(moment), delivery_id])
+    alias = _outbox_alias()
+    _retried(lambda: grader_sql.mark_outbox_delivered(alias, delivery_id, payload, moment))
     logger.info("Score event %s delivered (submission %s)", delivery_id, data.submission_id)
     return True
 

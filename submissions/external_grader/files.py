@@ -269,15 +269,12 @@ def _storage_url(storage, row):
 
 def get_files_for_grader(external_grader, base_url=None):
     """
-    ``{original filename: absolute URL}`` of a grader row's files, in one query (none when the row came
-    from ``pull`` on PostgreSQL, which reads whether it has files).
+    ``{original filename: absolute URL}`` of a grader row's files, in one query.
 
     ``base_url`` is a URL prefix (``"https://lms.example.com"``) or a request; default
     ``SUBMISSIONS["PUBLIC_BASE_URL"]``. URLs expire after ``FILE_URL_MAX_AGE`` seconds, except the
     storage's own URLs given when no URLconf of this process serves the download route (see the module).
     """
-    if getattr(external_grader, "files_absent", False):
-        return {}  # ``pull`` read that the row has no files, in the statement that locked it
     rows = SubmissionFile.objects.filter(external_grader=external_grader).order_by("id")
     storage = get_storage()
     if _storage_signs_urls(storage):

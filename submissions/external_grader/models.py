@@ -14,7 +14,8 @@ from django.utils.timezone import now
 from django_fsm import FSMField, FSMModelMixin, TransitionNotAllowed, transition
 
 from submissions.errors import InvalidTransitionError
-from submissions.external_grader.states import TRANSITIONS, VALID_TRANSITIONS, Status
+from submissions.external_grader.eligibility import eligible_q
+from submissions.external_grader.states import TABLE, TRANSITIONS, VALID_TRANSITIONS, Effect, Status
 from submissions.external_grader.storage import field_storage, get_storage, submission_file_path
 
 __all__ = ["ExternalGraderDetail", "SubmissionFile", "ScoreEventDelivery", "RefreshableFSMModel"]
@@ -76,11 +77,7 @@ class ExternalGraderDetailManager(models.Manager):
 
     def time_filter(self):
         """``Q`` of the rows a grader could receive now (pending, retry past back-off, stale pulled)."""
-        from django.utils.timezone import now as current_time
-
-        from submissions.external_grader.queue._common import eligible_q
-
-        return eligible_q(current_time())
+        return eligible_q(now())
 
     def get_queue_length(self, queue_name):
         """Rows of ``queue_name`` a grader could pull now."""
@@ -141,53 +138,57 @@ class ExternalGraderDetail(RefreshableFSMModel):
         """A fresh, unguessable pull key (the ``hand_out`` transition gives one per hand-out)."""
         return uuid.uuid4().hex
 
+    def _apply(self, name, **arguments):
+        """Write what :data:`~submissions.external_grader.states.TABLE` says transition ``name`` writes."""
+        for field, effect in TABLE[name].writes.items():
+            if effect is Effect.NOW:
+                value = now()
+            elif effect is Effect.NEW_KEY:
+                value = self.new_pull_key()
+            elif effect is Effect.INCREMENT:
+                value = (getattr(self, field) or 0) + 1
+            elif effect is Effect.ARGUMENT:
+                value = arguments.get(field)
+                if value is None:
+                    continue
+            else:
+                value = effect
+            setattr(self, field, value)
+
     @_guarded("hand_out")
     def hand_out(self):
         """Give the row to a grader: a fresh pull key, the time, one more attempt."""
-        self.pullkey = self.new_pull_key()
-        self.num_attempts = (self.num_attempts or 0) + 1
-        self.status_time = now()
+        self._apply("hand_out")
 
     @_guarded("defer")
     def defer(self):
         """Recording the grade failed: wait for a back-off, then be handed out again."""
-        self.num_failures += 1
-        self.status_time = now()
+        self._apply("defer")
 
     @_guarded("retire")
-    def retire(self):
-        """Graded, or superseded by a newer attempt of the same student item."""
-        self.status_time = now()
+    def retire(self, grader_reply=None):
+        """Graded (``grader_reply``: the reply recorded), or superseded by a newer attempt of the same student item."""
+        self._apply("retire", grader_reply=grader_reply)
 
     @_guarded("fail")
     def fail(self):
         """Give up on the row (attempt cap reached, or an operator's decision)."""
-        self.num_failures += 1
-        self.status_time = now()
+        self._apply("fail")
 
     @_guarded("requeue")
     def requeue(self):
         """Operator requeue of a failed row: back to pending with its counters cleared."""
-        self.num_failures = 0
-        self.num_attempts = 0
-        self.pullkey = None
-        self.status_time = now()
+        self._apply("requeue")
 
     @_guarded("release")
     def release(self):
         """Operator release of a stuck hand-out: back to pending, the grader's key no longer valid."""
-        self.pullkey = None
-        self.status_time = now()
+        self._apply("release")
 
     @_guarded("regrade")
     def regrade(self, only_if_higher=False):
         """Rescore: a finished row goes back to pending with fresh counters (ADR 0006)."""
-        self.pullkey = None
-        self.grader_reply = None
-        self.num_failures = 0
-        self.num_attempts = 0
-        self.only_if_higher = bool(only_if_higher)
-        self.status_time = now()
+        self._apply("regrade", only_if_higher=bool(only_if_higher))
 
     # -- the edx-submissions 4.x interface --
 

@@ -10,11 +10,8 @@ statuses (301, 302, 401, 403) that make the watcher log in again. See ADR 0008.
 
 import logging
 
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
-from django.db import router, transaction
 from django.middleware.csrf import get_token
 from django.urls import NoReverseMatch, reverse
 from rest_framework import exceptions as drf_exceptions
@@ -34,9 +31,10 @@ from submissions.errors import (
     SubmissionError,
     UnknownQueueError,
 )
+from submissions.external_grader import login as login_flow
 from submissions.external_grader import permissions as grader_permissions
-from submissions.external_grader import queue, sessions
-from submissions.external_grader.authentication import GraderSessionAuthentication, authenticate_grader
+from submissions.external_grader import queue
+from submissions.external_grader.authentication import GraderSessionAuthentication
 from submissions.external_grader.files import get_files_for_grader
 from submissions.external_grader.protocol import (
     EnvelopeRenderer,
@@ -46,7 +44,6 @@ from submissions.external_grader.protocol import (
     parse_reply,
     submission_id_in_range,
 )
-from submissions.external_grader.ratelimit import LoginRateLimiter
 
 __all__ = ["XQueueViewSet", "exception_response"]
 
@@ -133,32 +130,6 @@ def _files_for_grader(detail, request):
     return get_files_for_grader(detail, base_url=base_url)
 
 
-def _log_in(request, user):
-    """
-    ``django.contrib.auth.login(request, user)``, writing a fresh client's session row once.
-
-    The watcher clears its cookies before each login, so its session has no key yet. For such a session
-    Django's ``login()`` would create the row at once (a key check and an INSERT of empty data), only for
-    the session middleware to UPDATE it with the login's data at the end of the response. Marking the
-    keyless, empty session as this user's beforehand takes ``login()``'s "same user" branch, which keeps
-    the session: the middleware then creates the row once, with its data, under a new random key, with
-    one statement where the backend allows (``sessions``). With no earlier key there is nothing to
-    rotate (no session fixation); ``login()`` then writes one row (``last_login``), in autocommit. Any
-    other session (a cookie of another user, an anonymous session with data) goes through ``login()``
-    unchanged, flushed or cycled to a new key, in one transaction with the ``last_login`` update (one
-    commit instead of several).
-    """
-    session = request.session
-    if session.session_key is None and session.is_empty():
-        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        django_login(request, user)
-        sessions.create_in_one_statement(session)
-        return
-    with transaction.atomic(using=router.db_for_write(type(user))):
-        django_login(request, user)
-
-
 class XQueueViewSet(ViewSet):
     """
     The grader interface: ``login/``, ``logout/``, ``status/``, ``get_queuelen/``,
@@ -219,25 +190,15 @@ class XQueueViewSet(ViewSet):
         password = data.get("password") if hasattr(data, "get") else None
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
             return _reply(False, INSUFFICIENT_LOGIN, status.HTTP_400_BAD_REQUEST)
-        limiter = LoginRateLimiter(username, request.META.get("REMOTE_ADDR", ""))
-        if limiter.is_blocked():
-            log.warning("XQueue login refused: too many failed attempts")
-            return _reply(
-                False, TOO_MANY_LOGINS, status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(limiter.window)}
-            )
-        user = authenticate_grader(request._request, username, password)
-        if user is None:
-            limiter.record_failure()
-            log.info("XQueue login failed: incorrect credentials")
+        result = login_flow.log_in(request._request, username, password)
+        if result.outcome is login_flow.Outcome.BLOCKED:
+            headers = {"Retry-After": str(result.retry_after)}
+            return _reply(False, TOO_MANY_LOGINS, status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+        if result.outcome is login_flow.Outcome.INCORRECT:
             return _reply(False, INCORRECT_CREDENTIALS, status.HTTP_401_UNAUTHORIZED)
-        if not grader_permissions.is_grader(user):
-            log.warning("XQueue login refused: user %s is not a grader", user.pk)
+        if result.outcome is login_flow.Outcome.NOT_GRADER:
             return _reply(False, NOT_AUTHORISED, status.HTTP_403_FORBIDDEN)
-        limiter.record_success()
-        _log_in(request._request, user)
-        grader_permissions.remember_grader(request._request.session, user)
-        request.user = user
-        log.info("XQueue grader %s logged in", user.pk)
+        request.user = result.user
         return _reply(True, "Logged in")
 
     @action(detail=False, methods=["get", "post", "put", "patch", "delete"], url_path="logout", url_name="logout")
@@ -273,10 +234,11 @@ class XQueueViewSet(ViewSet):
         queue_name = self._queue_name(request)
         if queue_name is None:
             return _reply(False, BAD_INPUT_MESSAGES["get_submission"], status.HTTP_400_BAD_REQUEST)
-        detail = queue.pull(queue_name, grader=request.user)
-        if detail is None:
+        pulled = queue.take(queue_name, grader=request.user)
+        if pulled is None:
             return _reply(False, f"Queue '{queue_name}' is empty")
-        content = build_submission_content(detail, _files_for_grader(detail, request))
+        files = _files_for_grader(pulled.row, request) if pulled.may_have_files else {}
+        content = build_submission_content(pulled.row, files)
         return _reply(True, content)
 
     @action(detail=False, methods=["post"], url_path="put_result", url_name="put_result")

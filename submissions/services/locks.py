@@ -15,11 +15,11 @@ can run the same check in between; the named lock gives that on every server bac
 """
 
 import contextlib
-import hashlib
 import logging
 
-from django.db import DatabaseError, connections, router, transaction
+from django.db import DatabaseError, router, transaction
 
+from submissions.db import locks as named_locks
 from submissions.errors import SubmissionInternalError
 
 __all__ = ["locked_atomic", "LOCK_TIMEOUT_SECONDS"]
@@ -30,37 +30,25 @@ logger = logging.getLogger(__name__)
 LOCK_TIMEOUT_SECONDS = 30
 
 
-def _digest(name, connection):
-    scoped = f"{connection.settings_dict.get('NAME')}\x00{name}"
-    return hashlib.sha256(scoped.encode("utf-8")).digest()
-
-
 @contextlib.contextmanager
 def locked_atomic(name, *, using=None, model=None, error_class=SubmissionInternalError):
     """``transaction.atomic()`` holding the named lock ``name`` (see the module docstring)."""
     using = using or router.db_for_write(model)
-    connection = connections[using]
-    if connection.vendor == "mysql":
-        lock_name = "submissions:" + _digest(name, connection).hex()[:48]
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT GET_LOCK(%s, %s)", [lock_name, LOCK_TIMEOUT_SECONDS])
-            (acquired,) = cursor.fetchone()
-        if acquired != 1:
+    lock_kind = named_locks.kind(using)
+    if lock_kind == "session":
+        if not named_locks.take_session_lock(using, name, LOCK_TIMEOUT_SECONDS):
             raise error_class(f"Timed out waiting for the lock {name!r}")
         try:
             with transaction.atomic(using=using):
                 yield
         finally:
             try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT RELEASE_LOCK(%s)", [lock_name])
+                named_locks.release_session_lock(using, name)
             except DatabaseError:
                 # The session is gone (and its named locks with it); keep the original error.
                 logger.warning("Could not release the lock %r", name, exc_info=True)
         return
     with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
-            key = int.from_bytes(_digest(name, connection)[:8], "big", signed=True)
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        if lock_kind == "transaction":
+            named_locks.take_transaction_lock(using, name)
         yield

@@ -11,11 +11,11 @@ import logging
 
 from django.db import DatabaseError, router, transaction
 
+from submissions.db.rows import insert_row
 from submissions.errors import SubmissionInternalError, SubmissionNotFoundError, SubmissionRequestError
 from submissions.models import DELETED, Score, ScoreAnnotation, ScoreSummary, StudentItem, Submission
 from submissions.serializers import ScoreSerializer, UnannotatedScoreSerializer
 from submissions.services.lookup import cache_delete_many, get_submission_model, replica_alias
-from submissions.services.rows import insert_row
 from submissions.services.student_items import lock_and_get_student_item, lock_student_item
 from submissions.services.summary import record_in_summary
 from submissions.services.validation import (
@@ -26,9 +26,25 @@ from submissions.services.validation import (
 )
 from submissions.signals import score_reset, score_set
 
-__all__ = ["set_score", "write_score", "reset_score", "get_score", "get_scores", "get_latest_score_for_submission"]
+__all__ = [
+    "set_score",
+    "write_score",
+    "score_of",
+    "log_score",
+    "reset_score",
+    "get_score",
+    "get_scores",
+    "get_latest_score_for_submission",
+]
 
 logger = logging.getLogger(__name__)
+
+
+def log_score(score):
+    """Log the creation of a score (``score`` is the Score model), on the 4.x logger ``submissions.api``."""
+    logging.getLogger("submissions.api").info(
+        "Score of (%s/%s) set for submission %s", score.points_earned, score.points_possible, score.submission_uuid
+    )
 
 
 def set_score(
@@ -65,6 +81,21 @@ def set_score(
     return write_score(submission, earned, possible, annotation, log=log)
 
 
+def score_of(submission, points_earned, points_possible, *, item_locked=False, score_id=None):
+    """
+    :func:`set_score` for an already loaded Submission (the grader queue's): the same validation, log line,
+    summary update and ``score_set`` signal, without reading the submission again by uuid, and without a
+    savepoint (the caller's block rolls back as a whole on any failure). ``item_locked`` and ``score_id``:
+    as :func:`write_score`.
+    """
+    earned, possible = validate_points(points_earned, points_possible)
+    if submission.status == DELETED:  # set_score only finds active submissions
+        raise SubmissionNotFoundError(f"No submission matching uuid {submission.uuid}")
+    return write_score(
+        submission, earned, possible, log=log_score, savepoint=False, item_locked=item_locked, score_id=score_id
+    )
+
+
 def write_score(
     submission, earned, possible, annotation=None, *, log=None, savepoint=True, item_locked=False, score_id=None
 ):
@@ -76,9 +107,9 @@ def write_score(
     rolls back as a whole on any failure (no savepoint round trips).
 
     The student item is locked and read in one statement (``item_locked``: the caller already locked
-    it, in this transaction, and loaded it as ``submission.student_item``), and the new Score is
-    marked as written under that lock, so the summary update does not lock it again. ``score_id``: an
-    id the caller took from the Score sequence (``services.rows.id_sequence``); the INSERT then needs
+    it, in this transaction, and loaded it as ``submission.student_item``); the summary update runs
+    under that lock without taking it again. ``score_id``: an
+    id the caller took from the Score sequence (``db.rows.id_sequence``); the INSERT then needs
     no answer and travels with the next statement.
     """
     try:
@@ -94,7 +125,6 @@ def write_score(
                 points_earned=earned,
                 points_possible=possible,
             )
-            score.student_item_locked = True  # read by record_in_summary
             _insert_score(score)
             if annotation is not None:
                 creator, kind, reason = annotation
@@ -120,13 +150,14 @@ def _insert_score(score):
     """
     Insert a new Score and record it in the summary: ``score.save()``, whose ``post_save`` receiver
     (``receivers.update_score_summary``) does the summary, unless that receiver is the only one
-    listening; then one hand-written INSERT (``services.rows``) and the summary update called here.
+    listening; then one hand-written INSERT (``db.rows.insert_row``) and the summary update called
+    here, under the student item lock the caller holds.
     """
     from submissions.receivers import update_score_summary
 
     using = router.db_for_write(Score, instance=score)
     if not insert_row(score, using, receivers_besides=(update_score_summary,)):
-        record_in_summary(score)
+        record_in_summary(score, item_locked=True)
 
 
 def reset_score(student_id, course_id, item_id, clear_state=False, emit_signal=True):

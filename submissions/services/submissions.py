@@ -15,9 +15,22 @@ from submissions.services.validation import (
     validate_submitted_at,
 )
 
-__all__ = ["create_submission"]
+__all__ = ["create_submission", "log_submission"]
 
 logger = logging.getLogger(__name__)
+#: The 4.x logger of created submissions and scores (hosts filter on it).
+api_logger = logging.getLogger("submissions.api")
+
+
+def log_submission(submission, student_item):
+    """Log the creation of a submission (``submission`` is the dict, ``student_item`` the item dict)."""
+    api_logger.info(
+        "Created submission uuid=%s for (course_id=%s, item_id=%s, anonymous_student_id=%s)",
+        submission["uuid"],
+        student_item["course_id"],
+        student_item["item_id"],
+        student_item["student_id"],
+    )
 
 
 def create_submission(

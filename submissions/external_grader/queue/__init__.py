@@ -14,7 +14,15 @@ from submissions.external_grader.queue.operations import (
     requeue_stale,
     retire,
 )
-from submissions.external_grader.queue.pull import is_known_queue, known_queues, pull, queue_length, queue_stats
+from submissions.external_grader.queue.pull import (
+    Pulled,
+    is_known_queue,
+    known_queues,
+    pull,
+    queue_length,
+    queue_stats,
+    take,
+)
 from submissions.external_grader.queue.results import (
     GraderReply,
     PutResultOutcome,
@@ -27,6 +35,8 @@ __all__ = [
     "create_external_grader_detail",
     "cancel_unfinished",
     "pull",
+    "take",
+    "Pulled",
     "put_result",
     "PutResultOutcome",
     "GraderReply",

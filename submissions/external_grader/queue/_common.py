@@ -1,22 +1,18 @@
-"""Helpers shared by the queue services: eligibility, locking, failing a row with its notice."""
+"""Helpers shared by the queue services: locking, moving a row by a transition, failing it with its notice."""
 
-import datetime
 import json
 import logging
 
-from django.db import connection, router, transaction
-from django.db.models import Q
+from django.db import router, transaction
 
 from submissions import signals
 from submissions.conf import app_settings
+from submissions.db.rows import update_row
+from submissions.external_grader.events import record_score_event
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
-from submissions.external_grader.states import Status
-from submissions.services.rows import update_row
+from submissions.external_grader.states import TABLE
 
 logger = logging.getLogger("submissions.external_grader.queue")
-
-#: Rows read per state when looking for the next row to hand out.
-CANDIDATES_PER_STATE = 24
 
 
 def db_alias():
@@ -34,55 +30,13 @@ def lock_of_self():
     return {"of": ("self",)} if features().has_select_for_update_of else {}
 
 
-def retry_delay(num_failures):
-    """Seconds a ``retry`` row with ``num_failures`` waits (linear back-off, capped by MAX_ATTEMPTS)."""
-    return app_settings.RETRY_BACKOFF * max(1, min(num_failures or 1, max_backoff_steps()))
-
-
-def max_backoff_steps():
-    return max(1, min(app_settings.MAX_ATTEMPTS or 1, 20))
-
-
-def eligible_q(moment):
-    """Rows a grader could receive at ``moment``: pending, retry past back-off, pulled and stale."""
-    delay = datetime.timedelta(seconds=app_settings.processing_delay_seconds)
-    backoff = datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
-    steps = max_backoff_steps()
-    retry = Q(status=Status.RETRY, num_failures__lte=1, status_time__lte=moment - backoff)
-    for step in range(2, steps):
-        retry |= Q(status=Status.RETRY, num_failures=step, status_time__lte=moment - backoff * step)
-    if steps > 1:
-        retry |= Q(status=Status.RETRY, num_failures__gte=steps, status_time__lte=moment - backoff * steps)
-    return Q(status=Status.PENDING) | retry | Q(status=Status.PULLED, status_time__lte=moment - delay)
-
-
-def eligible_sql(moment, connection, qualified=True):
+def move(row, name, **arguments):
     """
-    :func:`eligible_q` as a ``(sql, params)`` WHERE fragment on the grader table, term for term the
-    same conditions, written by hand: compiling the ORM ``Q`` cost about 1.3 ms of CPU per pull.
-    Columns are qualified by the table's name unless ``qualified`` is false.
+    Apply transition ``name`` to a grader row the caller holds locked, and save exactly the fields the
+    transition table says it writes (``states.TABLE``), with one ``UPDATE`` (``db.rows.update_row``).
     """
-    qn = connection.ops.quote_name
-    prefix = f"{qn(ExternalGraderDetail._meta.db_table)}." if qualified else ""
-    status, time_col, failures = (f"{prefix}{qn(name)}" for name in ("status", "status_time", "num_failures"))
-    delay = datetime.timedelta(seconds=app_settings.processing_delay_seconds)
-    backoff = datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
-    steps = max_backoff_steps()
-    retry = [f"({failures} <= %s AND {time_col} <= %s)"]
-    params = [Status.RETRY, 1, moment - backoff]
-    for step in range(2, steps):
-        retry.append(f"({failures} = %s AND {time_col} <= %s)")
-        params += [step, moment - backoff * step]
-    if steps > 1:
-        retry.append(f"({failures} >= %s AND {time_col} <= %s)")
-        params += [steps, moment - backoff * steps]
-    sql = f"({status} = %s OR ({status} = %s AND ({' OR '.join(retry)})) OR ({status} = %s AND {time_col} <= %s))"
-    return sql, [Status.PENDING, *params, Status.PULLED, moment - delay]
-
-
-def save_fields(row, attnames):
-    """``row.save(update_fields=attnames)`` for a grader row the caller holds locked (see ``update_row``)."""
-    update_row(row, attnames, using=row._state.db or db_alias())
+    getattr(row, name)(**arguments)
+    update_row(row, TABLE[name].fields(**arguments), using=row._state.db or db_alias())
 
 
 def at_attempt_cap(row):
@@ -113,10 +67,7 @@ def fail_row(row, reason, notice=True):
     ``FAILURE_NOTICE`` write the failure event to the outbox. ``external_grader_failed`` is sent
     after commit.
     """
-    from submissions.external_grader.events import record_score_event
-
-    row.fail()
-    row.save(update_fields=["status", "num_failures", "status_time"])
+    move(row, "fail")
     if notice and app_settings.FAILURE_NOTICE:
         ensure_related(row)
         record_score_event(row, 0, failure_message(), kind=ScoreEventDelivery.Kind.FAILURE)
@@ -126,7 +77,3 @@ def fail_row(row, reason, notice=True):
         signals.external_grader_failed.send_robust(sender=ExternalGraderDetail, external_grader=row, reason=reason)
 
     transaction.on_commit(announce, robust=True)
-
-
-def in_sqlite():
-    return connection.vendor == "sqlite"

@@ -15,9 +15,9 @@ from submissions.errors import (
 )
 from submissions.external_grader.files import SubmissionFileManager, delete_blobs
 from submissions.external_grader.models import ExternalGraderDetail
-from submissions.external_grader.queue import _core
-from submissions.external_grader.queue._common import db_alias, lock_of_self
+from submissions.external_grader.queue._common import db_alias, lock_of_self, move
 from submissions.external_grader.states import UNFINISHED
+from submissions.services.submissions import create_submission, log_submission
 
 __all__ = ["create_external_grader_detail", "cancel_unfinished"]
 
@@ -89,7 +89,8 @@ def create_external_grader_detail(
     stored = []
     try:
         with transaction.atomic(using=db_alias()):
-            submission = _core.create_submission(student_item_dict, answer)
+            submission = create_submission(student_item_dict, answer)
+            log_submission(submission, student_item_dict)
             detail = ExternalGraderDetail(
                 submission_id=_submission_pk(submission),
                 queue_name=queue_name,
@@ -137,8 +138,7 @@ def _retire_prior(detail):
         .order_by("pk")
     )
     for row in prior:
-        row.retire()
-        row.save(update_fields=["status", "status_time"])
+        move(row, "retire")
     if prior:
         logger.info("Retired %d earlier grader rows superseded by submission %s", len(prior), detail.submission_id)
     return len(prior)
@@ -167,8 +167,7 @@ def cancel_unfinished(student_item_dict):
             .order_by("pk")
         )
         for row in rows:
-            row.retire()
-            row.save(update_fields=["status", "status_time"])
+            move(row, "retire")
     if rows:
         logger.info("Cancelled %d unfinished grader rows of student item %s", len(rows), item_ids)
     return len(rows)

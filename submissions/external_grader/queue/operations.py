@@ -10,7 +10,7 @@ from django.utils.timezone import now
 from submissions.conf import app_settings
 from submissions.errors import ExternalGraderNotFoundError, SubmissionNotFoundError, SubmissionRequestError
 from submissions.external_grader.models import ExternalGraderDetail
-from submissions.external_grader.queue._common import at_attempt_cap, db_alias, fail_row, lock_of_self
+from submissions.external_grader.queue._common import at_attempt_cap, db_alias, fail_row, lock_of_self, move
 from submissions.external_grader.states import UNFINISHED, Status
 
 __all__ = ["requeue_stale", "requeue_failed", "retire", "fail", "regrade", "purge_finished"]
@@ -48,8 +48,7 @@ def requeue_stale(older_than=None, queue_name=None, limit=None, ids=None):
                 fail_row(row, "stale at the attempt cap")
                 failed += 1
             else:
-                row.release()
-                row.save(update_fields=["status", "pullkey", "status_time"])
+                move(row, "release")
                 released += 1
     logger.info("requeue_stale: %d released, %d failed", released, failed)
     return {"released": released, "failed": failed}
@@ -68,8 +67,7 @@ def requeue_failed(ids=None, queue_name=None, limit=None):
     with transaction.atomic(using=db_alias()):
         rows = _locked(condition, limit)
         for row in rows:
-            row.requeue()
-            row.save(update_fields=["status", "num_failures", "num_attempts", "pullkey", "status_time"])
+            move(row, "requeue")
     logger.info("requeue_failed: %d rows back to pending", len(rows))
     return len(rows)
 
@@ -100,8 +98,7 @@ def retire(ids=None, queue_name=None, older_than=None, notice=True, limit=None):
     count = 0
     with transaction.atomic(using=db_alias()):
         for row in _locked(_selection(ids, queue_name, older_than, UNFINISHED), limit):
-            row.retire()
-            row.save(update_fields=["status", "status_time"])
+            move(row, "retire")
             if notice and app_settings.FAILURE_NOTICE:
                 ensure_related(row)
                 record_score_event(row, 0, failure_message(), kind=ScoreEventDelivery.Kind.FAILURE)
@@ -149,18 +146,7 @@ def regrade(submission_uuid, *, only_if_higher=False):
         if row is None:
             raise ExternalGraderNotFoundError(f"Submission {submission_uuid} has no grader row")
         if row.status in (Status.RETIRED, Status.FAILED):
-            row.regrade(only_if_higher=only_if_higher)
-            row.save(
-                update_fields=[
-                    "status",
-                    "pullkey",
-                    "grader_reply",
-                    "num_failures",
-                    "num_attempts",
-                    "only_if_higher",
-                    "status_time",
-                ]
-            )
+            move(row, "regrade", only_if_higher=bool(only_if_higher))
         else:
             row.only_if_higher = bool(only_if_higher)
             row.save(update_fields=["only_if_higher"])

@@ -1,38 +1,31 @@
 """Reading the queue: ``pull`` (hand one row to a grader), ``queue_length``, ``queue_stats``."""
 
-import datetime
-import functools
+import dataclasses
 import logging
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Count, Min
 from django.utils.timezone import now
 
 from submissions.conf import app_settings
+from submissions.db import grader as grader_sql
+from submissions.db.grader import CANDIDATES_PER_STATE, LOCK_WINDOW
 from submissions.errors import GraderAuthorizationError, UnknownQueueError
+from submissions.external_grader.eligibility import eligible_q, index_scans
 from submissions.external_grader.models import ExternalGraderDetail
-from submissions.external_grader.queue import _rows
 from submissions.external_grader.queue._common import (
-    CANDIDATES_PER_STATE,
     at_attempt_cap,
     db_alias,
-    eligible_q,
-    eligible_sql,
     ensure_related,
     fail_row,
     features,
     lock_of_self,
-    save_fields,
+    move,
 )
-from submissions.external_grader.states import Status
 
-__all__ = ["pull", "queue_length", "is_known_queue", "known_queues", "queue_stats"]
+__all__ = ["pull", "take", "Pulled", "queue_length", "is_known_queue", "known_queues", "queue_stats"]
 
 logger = logging.getLogger("submissions.external_grader.queue")
-
-#: Oldest candidates offered to one locking query: bounds the rows a locking scan touches (MariaDB
-#: keeps every matching row it scanned locked until commit) while leaving room for concurrent pullers.
-LOCK_WINDOW = 12
 
 #: Upper bound of rounds in one pull (rows taken by concurrent pullers, rows failed at the cap).
 _MAX_ROUNDS = 50
@@ -79,11 +72,23 @@ def _check_grader(queue_name, grader):
 
 def _candidate_ids(queue_name, moment):
     """
-    Ids of up to ``CANDIDATES_PER_STATE`` eligible rows per state, each read in the order of the
-    ``(queue_name, status, status_time)`` index (one UNION query where the backend allows it).
+    Ids of the ``LOCK_WINDOW`` oldest of up to ``CANDIDATES_PER_STATE`` eligible rows per state, each state
+    read in the order of the ``(queue_name, status, status_time)`` index (one ``UNION ALL`` query where the
+    backend allows it).
     """
-    if features().supports_slicing_ordering_in_compound:
-        rows = _candidate_rows_sql(queue_name, moment)
+    alias = db_alias()
+    if grader_sql.enabled(alias):
+        rows = grader_sql.candidate_rows(alias, queue_name, moment)
+    elif features().supports_slicing_ordering_in_compound:
+        per_state = [
+            ExternalGraderDetail.objects.filter(
+                queue_name=queue_name, status=status, **({"status_time__lte": cut} if cut is not None else {})
+            )
+            .order_by("status_time")
+            .values_list("pk", "created_at")[:CANDIDATES_PER_STATE]
+            for status, cut in index_scans(moment)
+        ]
+        rows = list(per_state[0].union(*per_state[1:], all=True))
     else:
         # SQLite: no LIMIT inside a compound query; one OR query (small embedded queues).
         rows = list(
@@ -96,100 +101,29 @@ def _candidate_ids(queue_name, moment):
     return [pk for pk, _ in rows[:LOCK_WINDOW]]
 
 
-def _candidate_union(connection, queue_name, moment, inline=False):
-    """
-    ``(sql, params)`` of the oldest rows per state, ``(id, created_at)``, in one ``UNION ALL`` of three
-    index scans: pending; retry with ``status_time <= backoff_cut``; pulled with ``status_time <=
-    delay_cut``. The statement the ORM built from three sliced querysets, written by hand (compiling it
-    cost about 1.5 ms of CPU per pull).
-
-    ``inline``: the queue name and the states are literals in the text, not parameters, so that a
-    statement prepared on the server is planned knowing them (ADR 0019): with them as parameters, the
-    generic plan read the retry and pulled states through the ``status_time`` index, a scan of the
-    whole queue (225 ms with 10^6 rows queued), where the ``(queue_name, status, status_time)`` index
-    finds the few rows of those states at once.
-    """
-    delay_cut = moment - datetime.timedelta(seconds=app_settings.processing_delay_seconds)
-    backoff_cut = moment - datetime.timedelta(seconds=app_settings.RETRY_BACKOFF)
-    if inline:
-        return _union_text(connection.alias, queue_name), [backoff_cut, delay_cut]
-    pending, retry, pulled = (str(status) for status in (Status.PENDING, Status.RETRY, Status.PULLED))
-    params = [queue_name, pending, queue_name, retry, backoff_cut, queue_name, pulled, delay_cut]
-    return _union_text(connection.alias, None), params
-
-
-def _literal(connection, value):
-    """``value`` as an SQL literal in a statement text (its ``%`` doubled: it is no placeholder)."""
-    return connection.ops.compose_sql("%s", [value]).replace("%", "%%")
-
-
-@functools.lru_cache(maxsize=128)
-def _queue_literal(alias, queue_name):
-    return _literal(connections[alias], queue_name)
-
-
-@functools.lru_cache(maxsize=128)
-def _union_text(alias, queue_name):
-    """:func:`_candidate_union`'s text, ``queue_name`` and the states as literals (or, None, placeholders)."""
-    connection = connections[alias]
-    qn = connection.ops.quote_name
-    table = qn(ExternalGraderDetail._meta.db_table)
-
-    def value(raw):
-        return "%s" if queue_name is None else _literal(connection, raw)
-
-    queue, parts = value(queue_name), []
-    for status, cut in ((Status.PENDING, False), (Status.RETRY, True), (Status.PULLED, True)):
-        condition = f" AND {qn('status_time')} <= %s" if cut else ""
-        parts.append(
-            f"(SELECT {qn('id')}, {qn('created_at')} FROM {table} WHERE {qn('queue_name')} = {queue}"
-            f" AND {qn('status')} = {value(str(status))}{condition} ORDER BY {qn('status_time')} ASC"
-            f" LIMIT {int(CANDIDATES_PER_STATE)})"
-        )
-    return " UNION ALL ".join(parts)
-
-
-def _candidate_rows_sql(queue_name, moment):
-    """``(pk, created_at)`` of the rows of :func:`_candidate_union`."""
-    connection = connections[db_alias()]
-    sql, params = _candidate_union(connection, queue_name, moment)
-    created_at = ExternalGraderDetail._meta.get_field("created_at")
-    converters = connection.ops.get_db_converters(created_at.get_col(ExternalGraderDetail._meta.db_table))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    result = []
-    for pk, created in rows:
-        for converter in converters:
-            created = converter(created, created_at, connection)
-        result.append((pk, created))
-    return result
-
-
 def _lock_first(candidates, moment, join):
     """
-    Lock the oldest still-eligible candidate, skipping rows other transactions hold.
+    Lock the oldest still-eligible candidate, skipping rows other transactions hold, as a :class:`Pulled`.
 
-    PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices (hand-written, see
-    ``_rows.lock_first_pullable``, which also tells whether the row has files). MariaDB (no
-    ``FOR UPDATE OF``) would keep every matching row of a sorted scan locked until commit, starving
-    the other pullers, so there each candidate is tried by primary key, oldest first.
+    PostgreSQL locks rows lazily under ORDER BY ... LIMIT 1, so one query suffices (``db.grader``, which also
+    tells whether the row has files). MariaDB (no ``FOR UPDATE OF``) would keep every matching row of a
+    sorted scan locked until commit, starving the other pullers, so there each candidate is tried by primary
+    key, oldest first.
     """
     alias = db_alias()
-    where, params = eligible_sql(moment, connections[alias])
-    if _rows.enabled(alias):
-        return _rows.lock_first_pullable(alias, where, params, candidates)
-    rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).extra(
-        where=[where], params=params
-    )
+    if grader_sql.enabled(alias):
+        locked = grader_sql.lock_first_pullable(alias, moment, candidates)
+        return None if locked is None else Pulled(locked.row, locked.has_files)
+    rows = ExternalGraderDetail.objects.select_for_update(skip_locked=True, **lock_of_self()).filter(eligible_q(moment))
     if join:
         rows = rows.select_related("submission__student_item")
     if lock_of_self() or not features().has_select_for_update:
-        return rows.filter(pk__in=candidates).order_by("created_at", "pk").first()
+        row = rows.filter(pk__in=candidates).order_by("created_at", "pk").first()
+        return None if row is None else Pulled(row)
     for pk in candidates:
         row = rows.filter(pk=pk).first()
         if row is not None:
-            return row
+            return Pulled(row)
     return None
 
 
@@ -197,37 +131,47 @@ def _log_hand_out(row, queue_name):
     logger.info("Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts)
 
 
+@dataclasses.dataclass(frozen=True)
+class Pulled:
+    """A row handed out by :func:`take`, its submission and student item loaded."""
+
+    row: ExternalGraderDetail
+    #: False when the statement that locked the row read that it has no files (a query saved).
+    may_have_files: bool = True
+
+
 def pull(queue_name, grader=None):
     """
     Hand the oldest eligible row of ``queue_name`` to a grader, or return None when there is none.
 
-    Eligible: ``pending``; ``retry`` whose back-off has elapsed; ``pulled`` older than the
-    processing delay. The row is locked with ``SELECT ... FOR UPDATE SKIP LOCKED``, gets a new pull
-    key, ``status_time = now`` and one more attempt. A row that used all its attempts fails (with
-    the failure notice) instead, and the next row is tried. The returned row has ``submission`` and
-    ``submission.student_item`` loaded.
+    Eligible (``eligibility``): ``pending``; ``retry`` whose back-off has elapsed; ``pulled`` older than the
+    processing delay. The row is locked with ``SELECT ... FOR UPDATE SKIP LOCKED`` and moved by the
+    ``hand_out`` transition (a new pull key, ``status_time = now``, one more attempt). A row that used all its
+    attempts fails (with the failure notice) instead, and the next row is tried. The returned row has
+    ``submission`` and ``submission.student_item`` loaded.
 
     Raises ``UnknownQueueError`` and, when ``grader`` is restricted by ``GRADER_QUEUES``,
     ``GraderAuthorizationError``.
     """
+    pulled = take(queue_name, grader)
+    return None if pulled is None else pulled.row
+
+
+def take(queue_name, grader=None):
+    """:func:`pull`, answering a :class:`Pulled` (which also tells whether the row may have files)."""
     registry = _registry_admitting(queue_name)
     _check_grader(queue_name, grader)
     alias = db_alias()
-    if _rows.enabled(alias) and _rows.hand_out_is_plain():
-        # PostgreSQL, the usual pull in one statement: candidates, lock and hand-out
-        # (``_rows.hand_out_first``), which also tells an empty queue. When it hands out nothing but had
-        # candidates, the rounds below look again (rows taken by concurrent pullers, rows at the cap).
-        moment = now()
-        connection = connections[alias]
-        where, params = eligible_sql(moment, connection, qualified=False)
-        union = (*_candidate_union(connection, queue_name, moment, inline=True), LOCK_WINDOW)
-        queue_sql = _queue_literal(alias, queue_name)
-        handed = _rows.hand_out_first(alias, where, params, union, queue_sql, app_settings.MAX_ATTEMPTS, moment)
-        if handed.row is not None:
-            _log_hand_out(handed.row, queue_name)
-            return handed.row
-        if not handed.candidates:  # nothing eligible: the idle poll ends here
-            if registry is None and not handed.known:
+    if grader_sql.enabled(alias) and grader_sql.hand_out_is_plain():
+        # PostgreSQL, the usual pull in one statement: candidates, lock and hand-out, which also tells an
+        # empty queue. When it hands out nothing but had candidates, the rounds below look again (rows taken
+        # by concurrent pullers, rows at the cap).
+        outcome = grader_sql.hand_out(alias, queue_name, now(), app_settings.MAX_ATTEMPTS)
+        if outcome.handed is not None:
+            _log_hand_out(outcome.handed.row, queue_name)
+            return Pulled(outcome.handed.row, outcome.handed.has_files)
+        if not outcome.candidates:  # nothing eligible: the idle poll ends here
+            if registry is None and not outcome.known:
                 raise UnknownQueueError(queue_name)
             return None
     join = bool(lock_of_self()) or not features().has_select_for_update
@@ -239,17 +183,16 @@ def pull(queue_name, grader=None):
             break  # empty, or nothing changed since the last round (e.g. retry rows still backing off)
         previous = sorted(candidates)
         with transaction.atomic(using=db_alias()):
-            row = _lock_first(candidates, moment, join)
-            if row is None:
+            pulled = _lock_first(candidates, moment, join)
+            if pulled is None:
                 continue  # every candidate was taken meanwhile: look again
-            if at_attempt_cap(row):
-                fail_row(row, f"no reply after {row.num_attempts} hand-outs")
+            if at_attempt_cap(pulled.row):
+                fail_row(pulled.row, f"no reply after {pulled.row.num_attempts} hand-outs")
                 continue
-            row.hand_out()
-            save_fields(row, ("status", "pullkey", "num_attempts", "status_time"))
-            ensure_related(row)
-        _log_hand_out(row, queue_name)
-        return row
+            move(pulled.row, "hand_out")
+            ensure_related(pulled.row)
+        _log_hand_out(pulled.row, queue_name)
+        return pulled
     if registry is None and not is_known_queue(queue_name):
         raise UnknownQueueError(queue_name)
     return None
@@ -258,21 +201,10 @@ def pull(queue_name, grader=None):
 def queue_length(queue_name):
     """Number of rows of ``queue_name`` a grader could pull now. Raises ``UnknownQueueError``."""
     registry = _registry_admitting(queue_name)
-    # ``eligible_q`` written by hand (compiling it cost more CPU than counting), with the question whether the
-    # queue exists in the same statement when there is no registry.
-    connection = connections[db_alias()]
-    qn = connection.ops.quote_name
-    table, queue_column = qn(ExternalGraderDetail._meta.db_table), qn("queue_name")
-    where, params = eligible_sql(now(), connection)
-    sql = f"SELECT (SELECT COUNT(*) FROM {table} WHERE {table}.{queue_column} = %s AND {where})"
-    params = [queue_name, *params]
-    if registry is None:
-        sql += f", EXISTS (SELECT 1 FROM {table} WHERE {table}.{queue_column} = %s)"
-        params.append(queue_name)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        count, *known = cursor.fetchone()
-    if known and not known[0]:
+    # One portable statement on every backend, which also tells whether the queue exists (compiling
+    # ``eligible_q`` cost more CPU than counting).
+    count, known = grader_sql.count_eligible(db_alias(), queue_name, now(), known=registry is None)
+    if registry is None and not known:
         raise UnknownQueueError(queue_name)
     return count
 

@@ -10,6 +10,10 @@ import time
 
 from django.db import DatabaseError, OperationalError, transaction
 
+from submissions.db import grader as grader_sql
+from submissions.db.errors import is_lock_refusal
+from submissions.db.execution import batched_writes
+from submissions.db.grader import LockedReply
 from submissions.errors import (
     ExternalGraderBusyError,
     ExternalGraderNotFoundError,
@@ -19,8 +23,8 @@ from submissions.errors import (
     LateGraderReplyError,
     SubmissionInternalError,
 )
+from submissions.external_grader.events import record_score_event
 from submissions.external_grader.models import ExternalGraderDetail
-from submissions.external_grader.queue import _core, _rows
 from submissions.external_grader.queue._common import (
     at_attempt_cap,
     db_alias,
@@ -28,10 +32,11 @@ from submissions.external_grader.queue._common import (
     fail_row,
     features,
     lock_of_self,
-    save_fields,
+    move,
 )
 from submissions.external_grader.states import Status
-from submissions.services.rows import batched_writes
+from submissions.models import ScoreSummary
+from submissions.services.scores import score_of
 
 __all__ = ["PutResultOutcome", "GraderReply", "parse_reply", "scaled_points", "put_result"]
 
@@ -114,22 +119,24 @@ class _RowBusy(Exception):
 def _lock_row(submission_id):
     """
     The grader row of ``submission_id`` locked ``NOWAIT`` (raises :class:`_RowBusy` when another
-    transaction holds it), with its submission and student item; None when there is no row. Inside the
-    caller's transaction, which a refusal aborts: the caller retries with a new one.
+    transaction holds it), with its submission and student item, as a :class:`LockedReply`; None when
+    there is no row. Inside the caller's transaction, which a refusal aborts: the caller retries with a
+    new one.
     """
     alias = db_alias()
     try:
-        if _rows.enabled(alias):
-            # One statement: grader row (NOWAIT), submission, student item (locked, waiting).
-            return _rows.lock_for_reply(alias, submission_id)
+        if grader_sql.enabled(alias):
+            # One statement: grader row (NOWAIT), submission, student item (locked, waiting), a score id.
+            return grader_sql.lock_for_reply(alias, submission_id)
         rows = ExternalGraderDetail.objects.select_for_update(nowait=True, **lock_of_self())
         if lock_of_self() or not features().has_select_for_update:
             # Only the grader row is locked (FOR UPDATE OF, or no row locks at all): the
             # submission and student item come in the same statement.
             rows = rows.select_related("submission__student_item")
-        return rows.filter(submission_id=submission_id).first()
+        row = rows.filter(submission_id=submission_id).first()
+        return None if row is None else LockedReply(row)
     except OperationalError as exc:
-        if _is_lock_conflict(exc):
+        if is_lock_refusal(exc):
             raise _RowBusy from exc
         raise
 
@@ -138,15 +145,6 @@ def _lock_row(submission_id):
 # a row it then finds ineligible); a reply is refused as busy only when the row stays locked for about
 # half a second (e.g. another reply being recorded).
 _LOCK_RETRY_DELAYS = (0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.2)
-
-
-def _is_lock_conflict(exc):
-    """A NOWAIT lock refusal: PostgreSQL 55P03, MySQL 3572, MariaDB 1205 (lock wait timeout)."""
-    cause = exc.__cause__
-    if getattr(cause, "pgcode", None) == "55P03" or getattr(getattr(cause, "diag", None), "sqlstate", None) == "55P03":
-        return True
-    code = exc.args[0] if exc.args else None
-    return code in (1205, 3572) or "lock" in str(exc).lower()
 
 
 def _check_key(row, pull_key, reply):
@@ -174,8 +172,6 @@ def _check_key(row, pull_key, reply):
 
 def _is_lower_than_recorded(row, points_earned):
     """For ``only_if_higher`` rows: whether the item's highest visible score beats this one."""
-    from submissions.models import ScoreSummary
-
     summary = (
         ScoreSummary.objects.select_related("highest").filter(student_item_id=row.submission.student_item_id).first()
     )
@@ -184,23 +180,15 @@ def _is_lower_than_recorded(row, points_earned):
     return summary.highest.to_float() > points_earned / row.points_possible
 
 
-def _record(row, reply, points_earned):
+def _record(locked, reply, points_earned):
     """Write the score, the reply, the retirement and the outbox row. Returns whether a score was written."""
-    from submissions.external_grader.events import record_score_event
-
-    ensure_related(row)
+    row = ensure_related(locked.row)
     recorded = not (row.only_if_higher and _is_lower_than_recorded(row, points_earned))
     if recorded:
-        _core.set_score_of(
-            row.submission,
-            points_earned,
-            row.points_possible,
-            item_locked=getattr(row, "student_item_locked", False),
-            score_id=getattr(row, "score_id", None),
+        score_of(
+            row.submission, points_earned, row.points_possible, item_locked=locked.item_locked, score_id=locked.score_id
         )
-    row.grader_reply = reply.raw
-    row.retire()
-    save_fields(row, ("status", "grader_reply", "status_time"))
+    move(row, "retire", grader_reply=reply.raw)
     if recorded:
         record_score_event(row, points_earned, reply.raw)
     return recorded
@@ -256,20 +244,21 @@ def _accept(submission_id, pull_key, parsed):
     One attempt of :func:`put_result`, in one transaction without savepoints: lock, check the key,
     record. Any failure while recording raises :class:`_RecordingFailed` and rolls everything back.
     The writes nobody reads back (summary, grader row) travel with the outbox row's insert
-    (``services.rows.batched_writes``).
+    (``db.execution.batched_writes``).
     """
     alias = db_alias()
     with transaction.atomic(using=alias), batched_writes(alias):
-        row = _lock_row(submission_id)
-        if row is None:
+        locked = _lock_row(submission_id)
+        if locked is None:
             raise ExternalGraderNotFoundError("Submission does not exist")
+        row = locked.row
         points_possible = row.points_possible
         points_earned = scaled_points(parsed.score, points_possible)
         if _check_key(row, pull_key, parsed):
             logger.info("Duplicate reply for submission %s ignored", row.submission_id)
             return PutResultOutcome(row.submission_id, True, points_earned, points_possible, score_recorded=False)
         try:
-            recorded = _record(row, parsed, points_earned)
+            recorded = _record(locked, parsed, points_earned)
         except Exception as exc:  # a boundary: any failure while recording is counted, never reported as success
             logger.exception("Recording the reply for submission %s failed", row.submission_id)
             raise _RecordingFailed(row.pk) from exc
@@ -296,5 +285,4 @@ def _count_failure(row_pk, pull_key, cause):
         if at_attempt_cap(row):
             fail_row(row, f"recording the grade failed: {cause!r}")
         else:
-            row.defer()
-            row.save(update_fields=["status", "num_failures", "status_time"])
+            move(row, "defer")

@@ -1,8 +1,8 @@
 """
 Grader sessions. Each request's session user (``authentication.load_session_user``): two hand-written
-statements when Django's stock parts are in use (one once the process has seen the session), and
+statements when Django's stock parts are in use, and
 Django's own ``get_user`` in every case that path does not know, with the same outcome as Django's.
-The session a login opens (``views._log_in``): one row written once for a fresh client, by one
+The session a login opens (``login.open_session``): one row written once for a fresh client, by one
 statement (``sessions``) where the backend allows; flushed or rotated as Django does for any other session.
 """
 
@@ -45,34 +45,6 @@ def test_stock_parts_read_session_and_user_once_each(grader, settings):
     assert sum('FROM "auth_user"' in sql or "FROM `auth_user`" in sql for sql in reads) == 1
     # Django's ORM lookup (get() adds LIMIT 21) was not used.
     assert not any("LIMIT 21" in sql for sql in reads)
-
-
-def test_a_session_seen_before_reads_session_and_user_in_one_statement(grader):
-    client = logged_in_client()
-    assert client.get(*QUEUELEN).status_code == 404  # the first request learns which user the session names
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(*QUEUELEN)
-    assert response.status_code == 404
-    reads = [sql for sql in statements(captured) if "django_session" in sql or "auth_user" in sql]
-    assert len(reads) == 1 and "django_session" in reads[0] and "auth_user" in reads[0]
-
-
-def test_a_wrong_guess_of_the_sessions_user_is_not_trusted(grader):
-    """The remembered user id only picks the joined row: the session's own data decides who is logged in."""
-    from submissions.external_grader import authentication
-
-    other = make_grader("other-grader")
-    client = logged_in_client()
-    assert client.get(*QUEUELEN).status_code == 404
-    key = (connection.alias, client.cookies["sessionid"].value)
-    assert authentication._session_users[key] == grader.pk
-    authentication._session_users[key] = other.pk
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get("/xqueue/get_queuelen/", {"queue_name": "q"})
-    assert response.status_code == 404
-    assert response.wsgi_request.user.pk == grader.pk
-    assert sum("auth_user" in sql for sql in statements(captured)) == 2  # the joined guess, then the user itself
-    assert authentication._session_users[key] == grader.pk
 
 
 @pytest.fixture(params=["first request", "session seen before"])
@@ -178,7 +150,7 @@ def test_custom_user_manager_queryset_is_respected(grader, monkeypatch):
     assert client.get(*QUEUELEN).status_code == 401
 
 
-# -- the session a login opens (views._log_in) --
+# -- the session a login opens (login.open_session) --
 
 
 def session_writes(captured):
