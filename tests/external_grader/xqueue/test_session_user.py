@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from submissions.external_grader import sessions
-from tests.external_grader.xqueue.conftest import GRADER_PASSWORD, envelope, make_grader
+from tests.external_grader.xqueue.conftest import GRADER_PASSWORD, envelope
 
 pytestmark = pytest.mark.django_db
 
