@@ -25,13 +25,16 @@ class SubmissionsConfig(AppConfig):
             raise
 
     def ready(self):
-        # Checks and receivers register on import. ``api`` and openedx-events are what the first grader
+        # Checks and receivers register on import. The services and openedx-events are what the first grader
         # reply of a worker would otherwise import while answering it: openedx-events with attrs,
         # opaque-keys and stevedore took 60 ms of CPU there (the XQueue spec, section 4: nothing expensive
         # imported lazily on the first request), paid again by every restarted worker (max_requests).
-        from submissions import api, checks, receivers  # noqa: F401
+        from submissions import checks, receivers  # noqa: F401
         from submissions.external_grader import checks as _queue_checks  # noqa: F401
-        from submissions.external_grader import events
+        from submissions.external_grader import (
+            events,
+            queue,  # noqa: F401  (and the services it calls)
+        )
         from submissions.external_grader import receivers as _queue_receivers  # noqa: F401
 
         events.openedx_events_available()

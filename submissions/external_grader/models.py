@@ -211,9 +211,7 @@ class ExternalGraderDetail(RefreshableFSMModel):
 
     @classmethod
     def create_from_uuid(cls, submission_uuid, **kwargs):
-        from submissions.models import Submission
-
-        submission = Submission.objects.get(uuid=submission_uuid)
+        submission = cls._meta.get_field("submission").related_model.objects.get(uuid=submission_uuid)
         return cls.objects.create(submission=submission, **kwargs)
 
 

@@ -23,7 +23,7 @@ class InlineRunner:
     """Runs the task at once, in this process."""
 
     def dispatch(self, task_id):
-        from submissions.instructor_v2.services.tasks import run_task
+        from submissions.instructor_v2.services.task_runs import run_task
 
         run_task(task_id)
         return f"inline-{uuid.uuid4()}"

@@ -11,7 +11,7 @@ __all__ = ["run_grading_task"]
 
 
 def _run_grading_task(task_id):
-    from submissions.instructor_v2.services.tasks import run_task
+    from submissions.instructor_v2.services.task_runs import run_task
 
     return run_task(task_id)
 

@@ -159,7 +159,7 @@ class DefaultGradingBackend(BaseGradingBackend):
         return Submission.objects.filter(student_item=student_item, id__gt=after).count()
 
     def get_learner_state(self, course_key, usage_key, learner_id, problem):
-        from submissions import api
+        from submissions.instructor_v2.backends import _core_services as api
 
         item = self._student_item(course_key, usage_key, learner_id, required=False)
         if item is None:
@@ -172,7 +172,7 @@ class DefaultGradingBackend(BaseGradingBackend):
         }
 
     def _has_state(self, item):
-        from submissions import api
+        from submissions.instructor_v2.backends import _core_services as api
 
         return (
             Submission.objects.filter(student_item=item).exists() or api.get_score(item.student_item_dict) is not None
@@ -197,8 +197,8 @@ class DefaultGradingBackend(BaseGradingBackend):
             AttemptReset.objects.filter(student_item=item).update(**values)
 
     def delete_state(self, course_key, usage_key, learner_id, requester):
-        from submissions import api
         from submissions.external_grader import queue
+        from submissions.instructor_v2.backends import _core_services as api
 
         item = self._student_item(course_key, usage_key, learner_id)
         if not self._has_state(item):
@@ -227,7 +227,7 @@ class DefaultGradingBackend(BaseGradingBackend):
         hook = _hook("INSTRUCTOR_RESCORE_HOOK")
         if hook is None:
             raise NotRescorableError("This component cannot be rescored.")
-        from submissions import api
+        from submissions.instructor_v2.backends import _core_services as api
 
         hook(
             api.get_submission(str(submission.uuid)),
@@ -238,7 +238,7 @@ class DefaultGradingBackend(BaseGradingBackend):
         return Outcome.SUCCEEDED
 
     def override_score(self, course_key, usage_key, learner_id, requester, *, score, problem, reason=""):
-        from submissions import api
+        from submissions.instructor_v2.backends import _core_services as api
 
         if int(score) != score:
             raise InstructorParameterError(
