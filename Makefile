@@ -1,24 +1,26 @@
-# The demo autograder site (demo/): `make demo` sets it up and runs it; `DEMO_ONCE=1 make demo` exits after
-# grading every sample, with a last line `demo: N/N graded` (exit 0 only if all were graded as expected).
-# Test commands live in tox.ini (`tox`), not here.
+# The autograder site (examples/autograder/): `make demo` sets it up and serves it with the reference grader;
+# `DEMO_ONCE=1 make demo` walks the whole flow over HTTP and exits, its last line `demo: N/N graded` (exit 0
+# only if all was graded as expected). Test commands live in tox.ini (`tox`), not here.
 
 PYTHON ?= python3
 VENV ?= .venv-demo
+SITE := examples/autograder
 # Tools the sandbox and the five languages need (Debian packages in brackets in the message below).
 DEMO_TOOLS := bwrap gcc g++ javac java node
 
 .PHONY: demo demo-check demo-clean
 
+# `exec`: the site's runner replaces the shell, so a SIGTERM or Ctrl-C reaches it and it stops what it started.
 demo: $(VENV)/.installed demo-check
-	cd demo && ../$(VENV)/bin/python run.py
+	cd $(SITE) && exec ../../$(VENV)/bin/python run_demo.py
 
-$(VENV)/.installed: pyproject.toml demo/requirements.txt
+$(VENV)/.installed: pyproject.toml $(SITE)/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "demo: Python >= 3.11 is needed (set PYTHON=/path/to/python3.11+)"; exit 1; }
 	@$(PYTHON) -m venv $(VENV) || \
 		{ echo "demo: could not create a virtualenv (on Debian/Ubuntu: apt-get install python3-venv)"; exit 1; }
 	$(VENV)/bin/python -m pip install -q --upgrade pip
-	$(VENV)/bin/python -m pip install -q -e . -r demo/requirements.txt
+	$(VENV)/bin/python -m pip install -q -e . -r $(SITE)/requirements.txt
 	@touch $@
 
 demo-check:
@@ -31,4 +33,4 @@ demo-check:
 	else echo "demo: bubblewrap and the runtimes of all five languages are installed"; fi
 
 demo-clean:
-	rm -rf $(VENV) demo/var
+	rm -rf $(VENV) $(SITE)/var
