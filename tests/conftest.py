@@ -12,6 +12,8 @@ Factories live in ``tests/factories.py`` (for setup only: tests go through the s
 """
 
 import itertools
+import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,6 +24,19 @@ from django.test.testcases import LiveServerThread
 from tests.factories import UserFactory
 
 _counter = itertools.count(1)
+_TESTS = Path(__file__).resolve().parent
+SITE_SETTINGS = "tests.site.settings"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """
+    ``tests/site`` runs with the autograder site's settings (tox envs ``site-*``: ``--ds=tests.site.settings``),
+    the rest of the suite with the library's: each run collects only its own part.
+    """
+    if collection_path.parent != _TESTS or collection_path.name in ("conftest.py", "__init__.py"):
+        return None
+    with_site = os.environ.get("DJANGO_SETTINGS_MODULE") == SITE_SETTINGS
+    return (collection_path.name == "site") != with_site or None
 
 
 class _SerialWSGIServer(WSGIServer):
