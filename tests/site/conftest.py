@@ -35,8 +35,10 @@ def pytest_collection_modifyitems(config, items):
 def make_user(db):
     from users.models import User
 
-    def make(username, role="student", password="pw-for-tests-1"):
-        return User.objects.create_user(username, f"{username}@example.com", password, role=role)
+    def make(username, role="student", password="pw-for-tests-1", superuser=False):
+        return User.objects.create_user(
+            username, f"{username}@example.com", password, role=role, is_superuser=superuser, is_staff=superuser
+        )
 
     return make
 

@@ -6,6 +6,7 @@ They call the same services as the API; a refusal (403/409/400) becomes a messag
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -28,6 +29,12 @@ def _refusal(exc):
             return " ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in detail.items())
         return " ".join(map(str, detail))
     return str(exc.detail)
+
+
+def _owner_only(owner):
+    """The pages' changes (archive, publish, close, grade...) are the class owner's: anyone else gets 403."""
+    if not owner:
+        raise PermissionDenied
 
 
 def _attempt(request, operation, success=None):
@@ -71,7 +78,8 @@ def _visible_class(user, pk):
 def class_detail(request, pk):
     klass = _visible_class(request.user, pk)
     owner = klass.owner_id == request.user.pk
-    if request.method == "POST" and owner and request.POST.get("action") == "archive":
+    if request.method == "POST":
+        _owner_only(owner)
         _attempt(request, lambda: class_services.archive(klass), "Class archived.")
         return redirect("web:class", pk=pk)
     assignments = assignment_services.visible_assignments(request.user).filter(klass=klass)
@@ -95,7 +103,8 @@ def _with_states(request, submissions):
 def assignment_detail(request, pk):
     assignment = get_object_or_404(assignment_services.visible_assignments(request.user), pk=pk)
     owner = assignment.klass.owner_id == request.user.pk
-    if request.method == "POST" and owner:
+    if request.method == "POST":
+        _owner_only(owner)
         action = request.POST.get("action")
         if action == "publish":
             _attempt(request, lambda: assignment_services.publish(assignment), "Assignment published.")
@@ -151,7 +160,8 @@ def _visible_submission(request, pk):
 @require_http_methods(["GET", "POST"])
 def submission_detail(request, pk):
     submission = _visible_submission(request, pk)
-    if request.method == "POST" and submission.owner_view:
+    if request.method == "POST":
+        _owner_only(submission.owner_view)
         action = request.POST.get("action")
         if action == "grade":
             try:
