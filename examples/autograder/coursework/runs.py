@@ -22,13 +22,19 @@ from .access import check_can_run
 from .models import CodeRun
 from .services import student_item
 
-__all__ = ["run_code", "wait_for"]
+__all__ = ["run_code", "start_run", "wait_for"]
 
 POLL_SECONDS = 0.05
 
 
 def run_code(user, question, code):
     """Run ``code``; returns the finished (or timed-out) :class:`CodeRun`."""
+    run, detail_id, seconds = start_run(user, question, code)
+    return wait_for(run, detail_id, seconds) if seconds else run
+
+
+def start_run(user, question, code):
+    """Queue the run: ``(run, grader row id, seconds to wait)``; 0 seconds when there is nothing to run."""
     check_can_run(user, question)
     visible = [case for case in question.test_cases.all() if not case.hidden]
     with transaction.atomic():
@@ -46,8 +52,8 @@ def run_code(user, question, code):
         queue.retire(ids=[detail.pk], notice=False)
         CodeRun.objects.filter(pk=run.pk).update(status=CodeRun.Status.COMPLETED, finished_at=timezone.now())
         run.refresh_from_db()
-        return run
-    return wait_for(run, detail.pk, question.run_deadline(len(visible)))
+        return run, detail.pk, 0
+    return run, detail.pk, question.run_deadline(len(visible))
 
 
 def wait_for(run, detail_id, seconds):
