@@ -101,7 +101,9 @@ class Walk:
         solutions = {q["language"]: q for q in QUESTIONS if q["language"] in languages}
         for language, question_id in ids.items():
             begun = time.monotonic()
-            run = s.call("POST", "/api/code/run/", {"question_id": question_id, "code": solutions[language]["solution"]})
+            run = s.call(
+                "POST", "/api/code/run/", {"question_id": question_id, "code": solutions[language]["solution"]}
+            )
             passed = sum(1 for r in run["data"]["results"] if r["passed"])
             if run["data"]["status"] != "completed" or passed != len(run["data"]["results"]):
                 raise StepFailed(f"run of the {language} solution: {run['data']}")
@@ -116,7 +118,9 @@ class Walk:
         self.step(f"student submitted {len(expected)} answers (status 'queued')")
         begun = time.monotonic()
         rows = self.wait_graded(t, assignment["id"], len(expected))
-        self.step(f"the reference grader graded {len(rows)} submissions in the sandbox ({time.monotonic() - begun:.1f}s)")
+        self.step(
+            f"the reference grader graded {len(rows)} submissions in the sandbox ({time.monotonic() - begun:.1f}s)"
+        )
         queued = t.call("POST", "/api/grading/grading/run-autograder/", {"assignment_id": assignment["id"]}, expect=202)
         rows = self.wait_graded(t, assignment["id"], len(expected))
         self.step(f"teacher ran the autograder again: {queued['data']['queued']} latest submissions regraded")

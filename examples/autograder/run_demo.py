@@ -13,6 +13,7 @@ Environment: ``DEMO_PORT`` (8010), ``DEMO_ONCE``, ``DEMO_WORKERS`` (2 per queue)
 ``DEMO_VAR_DIR`` (``var/``: the database, logs; wiped at every start).
 """
 
+import contextlib
 import ctypes
 import json
 import os
@@ -63,11 +64,9 @@ def answers(url, timeout):
 
 
 def _die_with_parent():
-    """In a child: receive SIGTERM if this script dies, even by SIGKILL (Linux)."""
-    try:
+    """Receive SIGTERM when the parent dies, even by SIGKILL (Linux; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 class Children:
@@ -92,7 +91,7 @@ class Children:
         return proc
 
     def stop_all(self, timeout=20):
-        for name, proc in reversed(self.procs):
+        for _name, proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for name, proc in reversed(self.procs):
@@ -125,10 +124,7 @@ def probe(env):
 
 def main():
     signal.signal(signal.SIGTERM, _terminate)
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # `make` killed: stop too
-    except (OSError, AttributeError):
-        pass
+    _die_with_parent()  # `make` killed: stop too (and so stop the children)
     once = flag("DEMO_ONCE")
     host, port = "127.0.0.1", int(os.environ.get("DEMO_PORT", "8010"))
     base_url = f"http://{host}:{port}"

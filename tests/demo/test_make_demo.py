@@ -51,7 +51,9 @@ def _env(tmp_path, port, **extra):
         env.pop(name, None)
     env.update(extra)
     # the library as this test session imports it (installed by tox, or the checkout when run from source)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(submissions.__file__).parents[1]), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(Path(submissions.__file__).parents[1]), env.get("PYTHONPATH")])
+    )
     return env
 
 

@@ -196,10 +196,10 @@ class Graders:
 def reference_graders(live_server, transactional_db, tmp_path):
     """The grader account and two running reference graders (grading and runs queues) on ``live_server``."""
     from django.contrib.auth.models import Group
+    from users.models import User
 
     from submissions.external_grader.grader.probe import probe
     from submissions.external_grader.hashers import set_grader_password
-    from users.models import User
 
     if probe().level == "none":
         pytest.skip("no sandbox here (isolation level 'none'): learner code is not run")

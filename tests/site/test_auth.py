@@ -13,7 +13,8 @@ def post(path, body):
 
 def test_register_login_refresh_me():
     created = post(
-        "/api/auth/register/", {"username": "ann", "email": "ann@example.com", "password": "Long-pass-9", "role": "teacher"}
+        "/api/auth/register/",
+        {"username": "ann", "email": "ann@example.com", "password": "Long-pass-9", "role": "teacher"},
     )
     assert created.status_code == 201
     assert created.json() == {

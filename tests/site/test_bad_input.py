@@ -15,6 +15,7 @@ def _counts():
     from assignments.models import Assignment, Question, TestCase
     from classes.models import Class, Enrollment
     from coursework.models import CodeRun, Submission
+
     from submissions.models import ExternalGraderDetail, Score
     from submissions.models import Submission as LibrarySubmission
 
@@ -75,7 +76,12 @@ def test_create_assignment_unknown_or_missing_class(clients, course):
 
 @pytest.mark.parametrize(
     ("body", "fields"),
-    [({}, {"name"}), ({"name": ""}, {"name"}), ({"name": "x" * 201}, {"name"}), ({"name": "ok", "description": 5 * ["x"]}, {"description"})],
+    [
+        ({}, {"name"}),
+        ({"name": ""}, {"name"}),
+        ({"name": "x" * 201}, {"name"}),
+        ({"name": "ok", "description": 5 * ["x"]}, {"description"}),
+    ],
 )
 def test_create_class_bad_input(clients, people, body, fields):
     from classes.models import Class
@@ -89,7 +95,9 @@ def test_join_bad_input(clients, course):
     expect_400(clients["other_student"].post(url, {}, format="json"), {"join_code"})
     expect_400(clients["other_student"].post(url, {"join_code": "WRONGCODE"}, format="json"), {"join_code"})
     assert not course["class"].enrollments.filter(student__username="other_student").exists()
-    assert clients["other_student"].post("/api/classes/999999/join/", {"join_code": "X"}, format="json").status_code == 404
+    assert (
+        clients["other_student"].post("/api/classes/999999/join/", {"join_code": "X"}, format="json").status_code == 404
+    )
 
 
 CODE_CASES = [

@@ -118,12 +118,13 @@ def test_student_runs_submits_and_sees_the_result(browser, reference_graders, pe
 
 
 def test_teacher_grades_and_publishes_and_the_student_is_told(browser, reference_graders, people, course):
+    from coursework import services
     from selenium.webdriver.common.by import By
 
-    from coursework import services
     from tests.site.conftest import wait_for
 
     submission = services.submit(people["student"], course["question"], PYTHON_POSITIVE_ONLY)
+
     def graded():
         submission.refresh_from_db()
         return services.grading_states([submission])[submission.pk] == "graded"

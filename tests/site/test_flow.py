@@ -13,7 +13,10 @@ from tests.site.conftest import PYTHON_POSITIVE_ONLY, PYTHON_SUM, assignment_bod
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-C_MAX = '#include <stdio.h>\nint main(void){int n,x,b;scanf("%d %d",&n,&b);for(int i=1;i<n;i++){scanf("%d",&x);if(x>b)b=x;}printf("%d\\n",b);}\n'
+C_MAX = (
+    '#include <stdio.h>\nint main(void){int n,x,b;scanf("%d %d",&n,&b);'
+    'for(int i=1;i<n;i++){scanf("%d",&x);if(x>b)b=x;}printf("%d\\n",b);}\n'
+)
 
 
 class Api:

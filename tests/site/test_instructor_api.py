@@ -6,8 +6,6 @@ the course's staff, its questions the problems, and the user's pk the learner's 
 
 import urllib.parse
 
-import pytest
-
 from tests.site.conftest import PYTHON_SUM, token_client
 
 
@@ -37,7 +35,9 @@ def test_permissions_follow_class_ownership(clients, course, graded_submission, 
     unknown = "/api/instructor/v2/courses/course-v1:autograder+class-999+site/learners/student"
     assert clients["owner"].get(unknown).status_code == 403  # nobody's class: no staff, and nothing leaks
     assert token_client(make_user("root", "teacher", superuser=True)).get(unknown).status_code == 404
-    other_block = urllib.parse.quote(course["question"].usage_key.replace(f"question-{course['question'].pk}", "question-999"))
+    other_block = urllib.parse.quote(
+        course["question"].usage_key.replace(f"question-{course['question'].pk}", "question-999")
+    )
     assert clients["owner"].get(f"{base}/problems/{other_block}").status_code == 404
 
 
@@ -65,8 +65,8 @@ def test_rescore_sends_the_submission_back_to_the_grader(clients, course, graded
 def test_rescore_all_learners_runs_as_a_task(
     clients, course, people, graded_submission, django_capture_on_commit_callbacks
 ):
-    from coursework import services
     from classes import services as classes
+    from coursework import services
 
     classes.join(course["class"], people["other_student"], course["class"].join_code)
     services.submit(people["other_student"], course["question"], PYTHON_SUM)

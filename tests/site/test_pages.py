@@ -100,3 +100,14 @@ def test_pages_refuse_what_the_api_refuses(client, people, course, graded_submis
     course["assignment"].save()
     refused = client.post(f"/questions/{course['question'].pk}/", {"code": PYTHON_SUM, "action": "submit"})
     assert "This assignment is closed." in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sites_migrations_match_its_models():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()

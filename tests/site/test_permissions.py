@@ -175,7 +175,11 @@ def test_lists_hold_only_what_the_reader_may_see(clients, course, graded_submiss
     assert ids("other_student", "/api/assignments/") == []
     assert ids("owner", "/api/submissions/submissions/") == [graded_submission.pk]
     assert ids("student", "/api/submissions/submissions/") == [graded_submission.pk]
-    assert ids("other_teacher", "/api/submissions/submissions/") == ids("other_student", "/api/submissions/submissions/") == []
+    assert (
+        ids("other_teacher", "/api/submissions/submissions/")
+        == ids("other_student", "/api/submissions/submissions/")
+        == []
+    )
 
 
 def test_join_code_is_the_owners_only(clients, course):
@@ -198,5 +202,8 @@ def test_submission_filters(clients, course, people, graded_submission):
     assert owner.get(f"/api/submissions/submissions/?student={people['student'].pk}").json()["data"]["count"] == 2
     assert owner.get(f"/api/submissions/submissions/?student={people['other_student'].pk}").json()["data"]["count"] == 0
     assert owner.get(f"/api/submissions/submissions/?question={course['question'].pk}").json()["data"]["count"] == 2
-    assert owner.get(f"/api/submissions/submissions/?assignment={course['assignment'].pk + 99}").json()["data"]["count"] == 0
+    assert (
+        owner.get(f"/api/submissions/submissions/?assignment={course['assignment'].pk + 99}").json()["data"]["count"]
+        == 0
+    )
     assert owner.get("/api/submissions/submissions/?page_size=1").json()["data"]["next"]

@@ -39,6 +39,7 @@ def test_runs_report_each_case_from_the_sandbox(reference_graders, clients, cour
 def test_an_unanswered_run_times_out_and_leaves_the_queue(people, course, django_capture_on_commit_callbacks):
     from coursework import runs
     from coursework.models import CodeRun
+
     from submissions.external_grader import queue
     from submissions.models import StudentItem
 

@@ -104,7 +104,9 @@ class Question(models.Model):
         """Seconds the run endpoint waits: the question's limits for ``cases`` runs, plus the grace."""
         compiled = self.language in (self.Language.JAVA, self.Language.C, self.Language.CPP)
         runs = min(cases, MAX_TIMEOUTS) if cases else 0
-        return (COMPILE_ALLOWANCE_SECONDS if compiled else 0) + runs * self.wall_seconds + settings.CODE_RUN_GRACE_SECONDS
+        return (
+            (COMPILE_ALLOWANCE_SECONDS if compiled else 0) + runs * self.wall_seconds + settings.CODE_RUN_GRACE_SECONDS
+        )
 
 
 class TestCase(models.Model):

@@ -17,9 +17,7 @@ def visible_assignments(user):
     if user.is_teacher:
         queryset = Assignment.objects.filter(klass__owner=user)
     else:
-        queryset = Assignment.objects.filter(klass__enrollments__student=user).exclude(
-            status=Assignment.Status.DRAFT
-        )
+        queryset = Assignment.objects.filter(klass__enrollments__student=user).exclude(status=Assignment.Status.DRAFT)
     return queryset.select_related("klass", "created_by").prefetch_related(
         Prefetch("questions", queryset=Question.objects.select_related("assignment__klass")),
         "questions__test_cases",

@@ -1,4 +1,7 @@
-"""``/api/assignments/``: create (class owner), list and read (owner; enrolled students once published), publish, close."""
+"""
+``/api/assignments/``: create (class owner), list and read (the owner; enrolled students once published),
+publish and close (the owner).
+"""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema

@@ -13,7 +13,6 @@ from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-
 from submissions.api import SubmissionNotFoundError, SubmissionRequestError
 
 __all__ = ["Conflict", "EnvelopeRenderer", "Pagination", "exception_handler", "ok"]

@@ -3,7 +3,6 @@ The demo's course material: one question per language, each with visible and hid
 solution and a partly correct one (used by ``seed_demo`` and by the ``DEMO_ONCE`` walk of ``run_demo.py``).
 """
 
-
 #: The demo's people (username, role, password), seeded by ``seed_demo`` and printed by ``run_demo.py``.
 ACCOUNTS = [
     ("teacher", "teacher", "teach-demo-2026"),
@@ -33,7 +32,11 @@ QUESTIONS = [
         "language": "javascript",
         "prompt": "Print the words of the input line in reverse order.",
         "points": 10,
-        "test_cases": [case("hello world\n", "world hello\n"), case("a b c\n", "c b a\n"), case("w x y z\n", "z y x w\n", True)],
+        "test_cases": [
+            case("hello world\n", "world hello\n"),
+            case("a b c\n", "c b a\n"),
+            case("w x y z\n", "z y x w\n", True),
+        ],
         "starter_code": "const line = require('fs').readFileSync(0, 'utf8').trim();\n",
         "solution": "const line = require('fs').readFileSync(0, 'utf8').trim();\n"
         "console.log(line.split(/\\s+/).reverse().join(' '));\n",
@@ -47,7 +50,8 @@ QUESTIONS = [
         "prompt": "Read n (0 ≤ n ≤ 20) and print n!.",
         "points": 10,
         "test_cases": [case("5\n", "120\n"), case("0\n", "1\n"), case("20\n", "2432902008176640000\n", True)],
-        "starter_code": "import java.util.Scanner;\n\npublic class Main {\n  public static void main(String[] args) {\n  }\n}\n",
+        "starter_code": "import java.util.Scanner;\n\npublic class Main {\n"
+        "  public static void main(String[] args) {\n  }\n}\n",
         "solution": "import java.util.Scanner;\npublic class Main {\n  public static void main(String[] a) {\n"
         "    int n = new Scanner(System.in).nextInt();\n    long f = 1;\n"
         "    for (int i = 2; i <= n; i++) f *= i;\n    System.out.println(f);\n  }\n}\n",
@@ -76,11 +80,12 @@ QUESTIONS = [
         "points": 10,
         "test_cases": [case("hello\n", "2\n"), case("xyz\n", "0\n"), case("AEIOU aeiou\n", "10\n", True)],
         "starter_code": "#include <iostream>\n#include <string>\n\nint main() {\n}\n",
-        "solution": "#include <iostream>\n#include <string>\nint main() {\n  std::string s; std::getline(std::cin, s);\n"
-        "  int n = 0;\n  for (char c : s) n += std::string(\"aeiouAEIOU\").find(c) != std::string::npos;\n"
+        "solution": "#include <iostream>\n#include <string>\nint main() {\n"
+        "  std::string s; std::getline(std::cin, s);\n"
+        '  int n = 0;\n  for (char c : s) n += std::string("aeiouAEIOU").find(c) != std::string::npos;\n'
         "  std::cout << n << std::endl;\n}\n",
         "partial": "#include <iostream>\n#include <string>\nint main() {\n  std::string s; std::getline(std::cin, s);\n"
-        "  int n = 0;\n  for (char c : s) n += std::string(\"aeiou\").find(c) != std::string::npos;\n"
+        '  int n = 0;\n  for (char c : s) n += std::string("aeiou").find(c) != std::string::npos;\n'
         "  std::cout << n << std::endl;\n}\n",
     },
 ]

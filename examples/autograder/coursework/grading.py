@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from rest_framework import serializers
+from submissions import api
+from submissions.external_grader import queue
 
 from autograder.api import Conflict
 from notifications.services import notify
-from submissions import api
-from submissions.external_grader import queue
 
 from .access import check_owner
 from .models import Submission

@@ -10,7 +10,6 @@ import logging
 from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
-
 from submissions.signals import external_grader_failed, external_grader_score_submitted
 
 from .models import CodeRun, Submission

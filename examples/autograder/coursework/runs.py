@@ -14,7 +14,6 @@ import time
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-
 from submissions import api
 from submissions.external_grader import queue
 

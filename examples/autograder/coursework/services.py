@@ -11,7 +11,6 @@ same transaction as the site's row. Its state is read back from the library: the
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-
 from submissions import api
 from submissions.models import ExternalGraderDetail
 
@@ -104,9 +103,7 @@ def score_of(submission):
 
 def visible_submissions(user):
     """A student's own submissions; a teacher's: those of the classes they own."""
-    queryset = Submission.objects.filter(active=True).select_related(
-        "student", "question", "assignment__klass"
-    )
+    queryset = Submission.objects.filter(active=True).select_related("student", "question", "assignment__klass")
     if user.is_teacher:
         return queryset.filter(assignment__klass__owner=user)
     return queryset.filter(student=user)

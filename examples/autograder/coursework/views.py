@@ -131,7 +131,9 @@ class GradeView(_GradingView):
 class PublishView(_GradingView):
     @extend_schema(
         request=None,
-        responses=inline_serializer("Published", {"id": serializers.IntegerField(), "published": serializers.BooleanField()}),
+        responses=inline_serializer(
+            "Published", {"id": serializers.IntegerField(), "published": serializers.BooleanField()}
+        ),
     )
     def post(self, request, pk):
         submission = grading.publish(request.user, self.submission(pk))

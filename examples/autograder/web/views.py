@@ -201,4 +201,3 @@ def notifications(request):
         mark_read(notification)
         return redirect(notification.link or "web:notifications")
     return render(request, "web/notifications.html", {"notifications": mine[:100]})
-

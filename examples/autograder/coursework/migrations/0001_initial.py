@@ -6,55 +6,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('assignments', '0001_initial'),
+        ("assignments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeRun',
+            name="CodeRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('library_id', models.BigIntegerField(unique=True)),
-                ('code', models.TextField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('completed', 'Completed'), ('compile_error', 'Compile error'), ('failed', 'Failed'), ('timed_out', 'Timed out')], default='queued', max_length=16)),
-                ('results', models.JSONField(blank=True, default=list)),
-                ('compile_output', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='code_runs', to='assignments.question')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='code_runs', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("library_id", models.BigIntegerField(unique=True)),
+                ("code", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("completed", "Completed"),
+                            ("compile_error", "Compile error"),
+                            ("failed", "Failed"),
+                            ("timed_out", "Timed out"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("results", models.JSONField(blank=True, default=list)),
+                ("compile_output", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="code_runs", to="assignments.question"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="code_runs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('library_id', models.BigIntegerField(unique=True)),
-                ('library_uuid', models.UUIDField(unique=True)),
-                ('attempt', models.PositiveIntegerField()),
-                ('code', models.TextField()),
-                ('submitted_at', models.DateTimeField()),
-                ('results', models.JSONField(blank=True, default=list)),
-                ('compile_output', models.TextField(blank=True, default='')),
-                ('results_at', models.DateTimeField(blank=True, null=True)),
-                ('published', models.BooleanField(default=False)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='assignments.assignment')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='assignments.question')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("library_id", models.BigIntegerField(unique=True)),
+                ("library_uuid", models.UUIDField(unique=True)),
+                ("attempt", models.PositiveIntegerField()),
+                ("code", models.TextField()),
+                ("submitted_at", models.DateTimeField()),
+                ("results", models.JSONField(blank=True, default=list)),
+                ("compile_output", models.TextField(blank=True, default="")),
+                ("results_at", models.DateTimeField(blank=True, null=True)),
+                ("published", models.BooleanField(default=False)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="assignments.assignment",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="assignments.question",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at', '-id'],
-                'indexes': [models.Index(fields=['question', 'student', 'active'], name='submission_latest')],
+                "ordering": ["-submitted_at", "-id"],
+                "indexes": [models.Index(fields=["question", "student", "active"], name="submission_latest")],
             },
         ),
     ]

@@ -4,13 +4,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from submissions.external_grader.grader.languages import get_language
+from submissions.external_grader.hashers import set_grader_password
 
 from assignments import services as assignment_services
 from assignments.serializers import AssignmentInSerializer
 from classes import services as class_services
 from classes.models import Class
-from submissions.external_grader.grader.languages import get_language
-from submissions.external_grader.hashers import set_grader_password
 
 from ...demo_data import ACCOUNTS, QUESTIONS, api_question
 
