@@ -58,7 +58,7 @@ class CodeRunSerializer(serializers.ModelSerializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    """``context``: ``request``, ``states`` ({id: status}) and ``scores`` ({id: score or None})."""
+    """Of submissions prepared by ``services.as_seen_by`` (``state``, ``owner_view``, ``score``)."""
 
     question_id = serializers.IntegerField(read_only=True)
     assignment_id = serializers.IntegerField(read_only=True)
@@ -90,27 +90,17 @@ class SubmissionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _owner_view(self, submission):
-        return self.context["request"].user.pk == submission.assignment.klass.owner_id
-
-    def _score(self, submission):
-        if not (submission.published or self._owner_view(submission)):
-            return None
-        return self.context["scores"].get(submission.pk)
-
     def get_status(self, submission) -> str:
-        return self.context["states"][submission.pk]
+        return submission.state
 
     def get_results(self, submission) -> list:
-        return visible_results(submission.results, full=self._owner_view(submission))
+        return visible_results(submission.results, full=submission.owner_view)
 
     def get_score(self, submission) -> int | None:
-        score = self._score(submission)
-        return score["points"] if score else None
+        return submission.score["points"] if submission.score else None
 
     def get_comment(self, submission) -> str:
-        score = self._score(submission)
-        return score["comment"] if score else ""
+        return submission.score["comment"] if submission.score else ""
 
 
 class RunAutograderSerializer(serializers.Serializer):

@@ -17,7 +17,15 @@ from submissions.models import ExternalGraderDetail
 from .access import check_can_submit
 from .models import Submission
 
-__all__ = ["MANUAL_GRADE", "student_item", "submit", "grading_states", "score_of", "visible_submissions"]
+__all__ = [
+    "MANUAL_GRADE",
+    "student_item",
+    "submit",
+    "grading_states",
+    "score_of",
+    "visible_submissions",
+    "as_seen_by",
+]
 
 #: The annotation type of a teacher's grade (``set_score(..., annotation_type=MANUAL_GRADE)``).
 MANUAL_GRADE = "manual_grade"
@@ -107,3 +115,18 @@ def visible_submissions(user):
     if user.is_teacher:
         return queryset.filter(assignment__klass__owner=user)
     return queryset.filter(student=user)
+
+
+def as_seen_by(user, submissions):
+    """
+    ``submissions`` as a list, each with ``state`` (:func:`grading_states`, one query for all), ``owner_view``
+    (the reader owns the class) and ``score`` (:func:`score_of`, or None while the reader may not see it:
+    a student sees a score once it is published).
+    """
+    submissions = list(submissions)
+    states = grading_states(submissions)
+    for submission in submissions:
+        submission.state = states[submission.pk]
+        submission.owner_view = submission.assignment.klass.owner_id == user.pk
+        submission.score = score_of(submission) if (submission.owner_view or submission.published) else None
+    return submissions

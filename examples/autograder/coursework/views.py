@@ -25,13 +25,9 @@ from .serializers import (
 
 
 def describe(submissions, request, many=False):
-    """Serialize with the grading states (one query) and the scores the reader may see."""
-    items = list(submissions) if many else [submissions]
-    scores = {
-        s.pk: services.score_of(s) for s in items if s.published or request.user.pk == s.assignment.klass.owner_id
-    }
-    context = {"request": request, "states": services.grading_states(items), "scores": scores}
-    return SubmissionSerializer(submissions, many=many, context=context).data
+    """Serialize with the grading state and the score the reader may see (``services.as_seen_by``)."""
+    seen = services.as_seen_by(request.user, submissions if many else [submissions])
+    return SubmissionSerializer(seen if many else seen[0], many=many).data
 
 
 class CodeRunView(APIView):

@@ -89,16 +89,6 @@ def class_detail(request, pk):
     )
 
 
-def _with_states(request, submissions):
-    submissions = list(submissions)
-    states = services.grading_states(submissions)
-    for submission in submissions:
-        submission.state = states[submission.pk]
-        owner = submission.assignment.klass.owner_id == request.user.pk
-        submission.score = services.score_of(submission) if (owner or submission.published) else None
-    return submissions
-
-
 @require_http_methods(["GET", "POST"])
 def assignment_detail(request, pk):
     assignment = get_object_or_404(assignment_services.visible_assignments(request.user), pk=pk)
@@ -116,7 +106,7 @@ def assignment_detail(request, pk):
                 messages.success(request, f"{count} submission(s) queued for the autograder.")
         return redirect("web:assignment", pk=pk)
     submissions = services.visible_submissions(request.user).filter(assignment=assignment)
-    context = {"assignment": assignment, "owner": owner, "submissions": _with_states(request, submissions)}
+    context = {"assignment": assignment, "owner": owner, "submissions": services.as_seen_by(request.user, submissions)}
     return render(request, "web/assignment.html", context)
 
 
@@ -144,15 +134,14 @@ def question_detail(request, pk):
         "visible_cases": [case for case in question.test_cases.all() if not case.hidden],
         "code": code,
         "run": run,
-        "submissions": _with_states(request, mine),
+        "submissions": services.as_seen_by(request.user, mine),
     }
     return render(request, "web/question.html", context)
 
 
 def _visible_submission(request, pk):
     submission = get_object_or_404(services.visible_submissions(request.user), pk=pk)
-    [submission] = _with_states(request, [submission])
-    submission.owner_view = submission.assignment.klass.owner_id == request.user.pk
+    [submission] = services.as_seen_by(request.user, [submission])
     submission.shown_results = visible_results(submission.results, full=submission.owner_view)
     return submission
 
