@@ -1,6 +1,7 @@
 """Assignments in and out. Students never receive a hidden test case's input or expected output."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from classes.models import Class
@@ -87,6 +88,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         return user.pk == question.assignment.klass.owner_id
 
+    @extend_schema_field(TestCaseSerializer(many=True))
     def get_test_cases(self, question):
         cases = question.test_cases.all()
         if not self._sees_hidden(question):

@@ -21,6 +21,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_fields = {"klass": ["exact"], "status": ["exact"]}
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Assignment.objects.none()
         return services.visible_assignments(self.request.user)
 
     def get_permissions(self):

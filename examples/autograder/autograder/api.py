@@ -15,7 +15,15 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from submissions.api import SubmissionNotFoundError, SubmissionRequestError
 
-__all__ = ["Conflict", "EnvelopeRenderer", "Pagination", "exception_handler", "ok"]
+__all__ = [
+    "Conflict",
+    "EnvelopeRenderer",
+    "Pagination",
+    "exception_handler",
+    "ok",
+    "site_endpoints_only",
+    "enveloped_schema",
+]
 
 
 class Conflict(exceptions.APIException):
@@ -104,5 +112,54 @@ def exception_handler(exc, context):
             message = str(detail.get("detail") or _MESSAGES.get(response.status_code, "Error."))
         else:
             message = str(detail) if detail else _MESSAGES.get(response.status_code, "Error.")
-    response.data = _Envelope(success=False, message=message, errors=errors)
+    response.data = {"success": False, "message": message, "errors": errors}  # errors are never wrapped
     return response
+
+
+# -- the OpenAPI schema (drf-spectacular hooks) --
+
+
+def site_endpoints_only(endpoints, **kwargs):
+    """The site's own API: the instructor API has its own schema, the grader interface is not for clients."""
+    return [
+        endpoint
+        for endpoint in endpoints
+        if endpoint[0].startswith("/api/") and not endpoint[0].startswith(("/api/instructor/", "/api/schema"))
+    ]
+
+
+_ERROR = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean", "enum": [False]},
+        "message": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["success", "message", "errors"],
+}
+
+
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def enveloped_schema(result, generator, request, public):
+    """Show what the renderer sends: each 2xx body inside ``{success, data, message}``, errors as the envelope."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            for code, response in responses.items():
+                content = response.get("content", {}).get("application/json")
+                if content is not None and str(code).startswith("2"):
+                    content["schema"] = {
+                        "type": "object",
+                        "properties": {
+                            "success": {"type": "boolean", "enum": [True]},
+                            "data": content.get("schema", {}),
+                            "message": {"type": "string"},
+                        },
+                        "required": ["success", "data", "message"],
+                    }
+            for code, text in ((400, "Invalid input"), (401, "Not signed in"), (403, "Forbidden"), (404, "Not found")):
+                responses.setdefault(str(code), {"description": text, "content": _ERROR_CONTENT})
+    return result

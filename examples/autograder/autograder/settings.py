@@ -155,9 +155,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Classes, assignments, code runs, submissions and grading, on django-submissions.",
     "VERSION": "1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # like every page but the login page: signed-in users (the session of /login/ works in the browser)
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "PREPROCESSING_HOOKS": ["autograder.api.site_endpoints_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "autograder.api.enveloped_schema",
+    ],
 }
 
 #: The library's settings. Two queues: graded submissions, and code runs (kept apart from the graded item).
