@@ -91,6 +91,8 @@ class Children:
         return proc
 
     def stop_all(self, timeout=20):
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the clean-up short
+            signal.signal(signum, signal.SIG_IGN)
         for _name, proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -124,6 +126,7 @@ def probe(env):
 
 def main():
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (a `&` job)
     _die_with_parent()  # `make` killed: stop too (and so stop the children)
     once = flag("DEMO_ONCE")
     host, port = "127.0.0.1", int(os.environ.get("DEMO_PORT", "8010"))
