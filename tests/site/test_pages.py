@@ -111,3 +111,18 @@ def test_the_sites_migrations_match_its_models():
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+def test_the_admin_shows_every_model_of_the_site(client, make_user, graded_submission):
+    from django.contrib import admin
+
+    client.force_login(make_user("root", "teacher", superuser=True))
+    apps = ("users", "classes", "assignments", "coursework", "notifications")
+    site_models = [model for model in admin.site._registry if model._meta.app_label in apps]
+    assert len(site_models) == 7
+    for model in site_models:
+        meta = model._meta
+        assert client.get(f"/admin/{meta.app_label}/{meta.model_name}/").status_code == 200, meta.label
+        first = model.objects.first()
+        if first is not None:
+            assert client.get(f"/admin/{meta.app_label}/{meta.model_name}/{first.pk}/change/").status_code == 200

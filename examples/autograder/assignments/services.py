@@ -69,7 +69,12 @@ def _transition(assignment, name):
         locked.save()
         if name == "publish":
             students = locked.klass.students.all()
-            notify_many(students, "assignment_published", f"New assignment in {locked.klass.name}: {locked.title}")
+            notify_many(
+                students,
+                "assignment_published",
+                f"New assignment in {locked.klass.name}: {locked.title}",
+                link=f"/assignments/{locked.pk}/",
+            )
     return locked
 
 
