@@ -1,18 +1,9 @@
 """The site's races, with real threads on a server database (PostgreSQL in tox ``site-postgres``; MariaDB too)."""
 
-import pytest
-
 from tests.site.conftest import PYTHON_SUM
-from tests.test_concurrency_core import THREADS, run_together
 
-pytestmark = [
-    pytest.mark.concurrency,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "__import__('django.db', fromlist=['connection']).connection.vendor == 'sqlite'",
-        reason="SQLite serialises writers on the database file; the races need a server database",
-    ),
-]
+# the same marks as the core races: concurrency, transactional, skipped on SQLite
+from tests.test_concurrency_core import THREADS, pytestmark, run_together  # noqa: F401
 
 
 def test_one_student_joining_many_times_at_once_is_enrolled_once(people, course):
