@@ -114,7 +114,10 @@ MEDIA_ROOT = os.environ.get("SUBMISSIONS_TEST_MEDIA_ROOT") or tempfile.mkdtemp(p
 STATIC_URL = "/static/"
 
 # Fast hashing in tests; grader accounts in production should use the hasher of docs/graders.rst.
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "submissions.external_grader.hashers.GraderPBKDF2PasswordHasher",
+]
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 """System checks of the library's settings (``submissions.E001`` ... ``E005`` in ``submissions/checks.py``)."""
 
 import pytest
+from django.conf import settings
 from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -97,3 +98,42 @@ def test_settings_are_read_live():
     with override_settings(SUBMISSIONS={"FILE_MAX_COUNT": 2}):
         assert app_settings.FILE_MAX_COUNT == 2
     assert app_settings.FILE_MAX_COUNT == 20
+
+
+# -- the grader interface: what a host that mounts xqueue/ must also have (submissions.E105, W102) --
+
+
+def test_e105_grader_interface_without_a_session_table():
+    apps = [app for app in settings.INSTALLED_APPS if app != "django.contrib.sessions"]
+    with override_settings(INSTALLED_APPS=apps):
+        errors = submission_errors()
+    assert [message_id for message_id, _ in errors] == ["submissions.E105"]
+    assert "django.contrib.sessions" in errors[0][1]
+
+
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies")
+def test_e105_not_raised_for_a_session_engine_without_a_table():
+    apps = [app for app in settings.INSTALLED_APPS if app != "django.contrib.sessions"]
+    with override_settings(INSTALLED_APPS=apps):
+        assert ids() == []
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+def test_w102_grader_hasher_missing_names_the_hasher():
+    found = [message for message in checks.run_checks() if message.id == "submissions.W102"]
+    assert len(found) == 1
+    assert "submissions.external_grader.hashers.GraderPBKDF2PasswordHasher" in found[0].hint
+
+
+@override_settings(
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], ROOT_URLCONF="tests.projects.dropin_urls"
+)
+def test_w102_also_for_the_4x_urlconf():
+    assert ids() == ["submissions.W102"]
+
+
+@override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"], ROOT_URLCONF="tests.checks_urls")
+def test_no_grader_check_when_the_grader_interface_is_not_mounted():
+    apps = [app for app in settings.INSTALLED_APPS if app != "django.contrib.sessions"]
+    with override_settings(INSTALLED_APPS=apps):
+        assert ids() == []

@@ -8,8 +8,10 @@ import ast
 import importlib
 import importlib.metadata
 import importlib.util
+import os
 import pkgutil
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -191,3 +193,39 @@ def test_external_grader_flow_sends_the_django_signal():
         external_grader_score_submitted.disconnect(dispatch_uid="test_packaging.grade")
     assert len(received) == 1
     assert received[0].points_earned == 2
+
+
+def manage_py_check(settings_module):
+    """``django-admin check`` of a host project in tests/projects, in a process of its own."""
+    root = Path(__file__).resolve().parent.parent  # holds tests/ (a copy of it in the dist env)
+    return subprocess.run(
+        [sys.executable, "-m", "django", "check", f"--settings={settings_module}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+
+
+def test_the_core_host_passes_its_checks():
+    done = manage_py_check("tests.projects.core_settings")
+    assert done.returncode == 0, done.stderr
+    assert "no issues" in done.stdout
+
+
+@pytest.mark.skipif(not importlib.util.find_spec("drf_spectacular"), reason="the [instructor] extra is not installed")
+def test_the_instructor_host_passes_its_checks_with_the_extra():
+    done = manage_py_check("tests.projects.instructor_settings")
+    assert done.returncode == 0, done.stderr
+    assert "no issues" in done.stdout
+
+
+@pytest.mark.skipif(bool(importlib.util.find_spec("drf_spectacular")), reason="needs an env without [instructor]")
+def test_the_instructor_app_without_its_extra_is_a_check_error_with_the_fix():
+    """Issue 15: a check error naming the extra, not a ModuleNotFoundError (the ``base`` tox env runs this)."""
+    done = manage_py_check("tests.projects.instructor_settings")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "(submissions_instructor.E004)" in done.stderr
+    assert "pip install 'django-submissions[instructor]'" in done.stderr

@@ -7,12 +7,19 @@ System checks of the grader queue's settings (registered from ``submissions.apps
   openedx-events' handler does not retry failures)
 * ``submissions.E103`` ``QUEUES`` / ``FILE_ALLOWED_NAMES`` is not None or a list of strings
 * ``submissions.E104`` ``PROCESSING_DELAY`` is not None or a non-negative integer
+* ``submissions.E105`` the grader interface is mounted but grader sessions have no table
+  (``django.contrib.sessions`` missing with a database session engine): every grader login would fail
+* ``submissions.W102`` the grader interface is mounted but the grader hasher is not in ``PASSWORD_HASHERS``
+  (grader logins pay the slow default hasher and :func:`~submissions.external_grader.hashers.set_grader_password`
+  refuses to work)
 """
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 
 from submissions.conf import app_settings
+from submissions.external_grader.hashers import GRADER_HASHER_PATH
 
 SCORE_EVENT_TYPE = "org.openedx.learning.external_grader.score.submitted.v1"
 
@@ -71,6 +78,49 @@ def check_queue_settings(app_configs=None, **kwargs):
             Error(
                 f"SUBMISSIONS['PROCESSING_DELAY'] must be None or a non-negative integer, not {delay!r}.",
                 id="submissions.E104",
+            )
+        )
+    return messages
+
+
+def grader_interface_mounted():
+    """Whether the host's URLconf serves the grader (XQueue) interface, under either of its URLconfs."""
+    for name in ("xqueue:xqueue-login", "xqueue-login"):
+        try:
+            reverse(name)
+        except NoReverseMatch:
+            continue
+        return True
+    return False
+
+
+_DATABASE_SESSION_ENGINES = ("django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db")
+
+
+@register(Tags.compatibility, Tags.urls)
+def check_grader_interface(app_configs=None, **kwargs):
+    if not grader_interface_mounted():
+        return []
+    messages = []
+    sessions_in_database = settings.SESSION_ENGINE in _DATABASE_SESSION_ENGINES
+    if sessions_in_database and "django.contrib.sessions" not in settings.INSTALLED_APPS:
+        messages.append(
+            Error(
+                "The grader interface (xqueue/) is mounted, but grader sessions are stored in the database and "
+                "django.contrib.sessions is not installed: every grader login would fail.",
+                hint="Add 'django.contrib.sessions' to INSTALLED_APPS and run migrate.",
+                id="submissions.E105",
+            )
+        )
+    if GRADER_HASHER_PATH not in settings.PASSWORD_HASHERS:
+        messages.append(
+            Warning(
+                "The grader interface (xqueue/) is mounted, but the grader hasher is not in PASSWORD_HASHERS: "
+                "grader logins pay the slow default hasher (xqueue-watcher allows 1 s) and set_grader_password() "
+                "and the create_grader command cannot be used.",
+                hint=f"Add {GRADER_HASHER_PATH!r} to PASSWORD_HASHERS, after your preferred hasher "
+                "(docs/graders.rst, Grader accounts).",
+                id="submissions.W102",
             )
         )
     return messages

@@ -22,9 +22,17 @@ import secrets
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
 
-__all__ = ["GraderPBKDF2PasswordHasher", "GRADER_HASHER_ALGORITHM", "set_grader_password", "make_grader_secret"]
+__all__ = [
+    "GraderPBKDF2PasswordHasher",
+    "GRADER_HASHER_ALGORITHM",
+    "GRADER_HASHER_PATH",
+    "set_grader_password",
+    "make_grader_secret",
+]
 
 GRADER_HASHER_ALGORITHM = "xqueue_grader_pbkdf2_sha256"
+#: What hosts list in ``PASSWORD_HASHERS`` (check ``submissions.W102``).
+GRADER_HASHER_PATH = "submissions.external_grader.hashers.GraderPBKDF2PasswordHasher"
 
 
 class GraderPBKDF2PasswordHasher(PBKDF2PasswordHasher):

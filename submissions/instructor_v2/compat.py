@@ -1,7 +1,13 @@
 """
-Django's Tasks API: ``django.tasks`` on Django 6, the ``django_tasks`` backport on Django 5.2, or
-nothing (then bulk tasks run inline). Imported from here only.
+Optional packages of the instructor API, looked up here only:
+
+* Django's Tasks API: ``django.tasks`` on Django 6, the ``django_tasks`` backport on Django 5.2, or nothing
+  (then bulk tasks run inline);
+* drf-spectacular (the OpenAPI schema and its Swagger UI page): :data:`HAS_DRF_SPECTACULAR`, checked by
+  ``submissions_instructor.E004``.
 """
+
+from importlib.util import find_spec
 
 try:  # Django >= 6.0
     from django.tasks import task, task_backends
@@ -19,8 +25,10 @@ except ImportError:
         task_enqueued = task_finished = task_started = None
 
 HAS_TASKS_API = task is not None
+HAS_DRF_SPECTACULAR = find_spec("drf_spectacular") is not None
 
 __all__ = [
+    "HAS_DRF_SPECTACULAR",
     "HAS_TASKS_API",
     "BaseTaskBackend",
     "TaskResult",

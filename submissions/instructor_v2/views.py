@@ -1,13 +1,11 @@
 """
 Views of the instructor API: thin adapters. Each parses keys and parameters, calls one service, and
 renders the result through the schema's serializer. Errors go through :func:`exceptions.exception_handler`.
+Their OpenAPI description lives in :mod:`submissions.instructor_v2.openapi` (drf-spectacular).
 """
 
 from django.db import DataError
 from django.urls import reverse
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -49,13 +47,12 @@ class JSONOnlyNegotiation(BaseContentNegotiation):
 
 
 class InstructorAPIView(APIView):
-    """Base of every endpoint: the host's authentication, JSON out, our error handler and schema class."""
+    """Base of every endpoint: the host's authentication, JSON out, our error handler."""
 
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     permission_classes = [IsAuthenticatedUser]
     content_negotiation_class = JSONOnlyNegotiation
-    schema = AutoSchema()
 
     def get_exception_handler(self):
         return exception_handler
@@ -73,55 +70,6 @@ class InstructorAPIView(APIView):
 
     def usage_key(self, course_key, name):
         return parse_usage_key(self.kwargs[name], course_key, field=name)
-
-
-def documented(**kwargs):
-    """``extend_schema`` on top of drf-spectacular's AutoSchema, whatever the host's DEFAULT_SCHEMA_CLASS is."""
-
-    def decorate(method):
-        method.kwargs = {"schema": AutoSchema}
-        return extend_schema(tags=["instructor"], **kwargs)(method)
-
-    return decorate
-
-
-_ERROR = OpenApiResponse(s.ErrorSerializer, description="Error")
-COMMON_ERRORS = {400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR, 500: _ERROR}
-COURSE = OpenApiParameter(
-    "course_key",
-    OpenApiTypes.STR,
-    OpenApiParameter.PATH,
-    description="Course key, e.g. course-v1:edX+DemoX+Demo_Course (raw or %-encoded).",
-    examples=[OpenApiExample("course", value="course-v1:edX+DemoX+Demo_Course")],
-)
-EXAMPLE_USAGE_KEY = "block-v1:edX+DemoX+Demo_Course+type@problem+block@p1"
-
-
-def _usage_param(name):
-    return OpenApiParameter(
-        name,
-        OpenApiTypes.STR,
-        OpenApiParameter.PATH,
-        description="Usage key, e.g. block-v1:edX+DemoX+Demo_Course+type@problem+block@abc (raw or %-encoded).",
-        examples=[OpenApiExample("problem", value=EXAMPLE_USAGE_KEY)],
-    )
-
-
-LEARNER_QUERY = OpenApiParameter(
-    "learner",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    required=False,
-    description="Username or email; omit for all learners.",
-    examples=[OpenApiExample("learner", value="alice")],
-)
-ONLY_IF_HIGHER_QUERY = OpenApiParameter(
-    "only_if_higher",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    required=False,
-    description="true/false, 1/0, yes/no (default false); also accepted in the body.",
-)
 
 
 def _sync(data):
@@ -144,20 +92,6 @@ def _async(request, task):
 class LearnerView(InstructorAPIView):
     """A learner of the course, found by username or email."""
 
-    @documented(
-        operation_id="getLearner",
-        summary="A learner of the course, by username or email",
-        parameters=[
-            COURSE,
-            OpenApiParameter(
-                "email_or_username",
-                OpenApiTypes.STR,
-                OpenApiParameter.PATH,
-                examples=[OpenApiExample("learner", value="alice")],
-            ),
-        ],
-        responses={200: s.LearnerSerializer, **COMMON_ERRORS},
-    )
     def get(self, request, course_key, email_or_username):
         data = services.get_learner(request.user, self.course_key(), email_or_username)
         return Response(s.LearnerSerializer(data).data)
@@ -166,18 +100,6 @@ class LearnerView(InstructorAPIView):
 class ProblemView(InstructorAPIView):
     """A problem of the course; with ``email_or_username``, that learner's current score and attempts."""
 
-    @documented(
-        operation_id="getProblem",
-        summary="A problem, with a learner's current score and attempts when one is named",
-        parameters=[
-            COURSE,
-            _usage_param("location"),
-            OpenApiParameter(
-                "email_or_username", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False, description="Learner."
-            ),
-        ],
-        responses={200: s.ProblemSerializer, **COMMON_ERRORS},
-    )
     def get(self, request, course_key, location):
         course = self.course_key()
         identifier = get_param(request, "email_or_username", "learner")
@@ -188,12 +110,6 @@ class ProblemView(InstructorAPIView):
 class GradingConfigView(InstructorAPIView):
     """The course's grading policy (graders and grade cutoffs)."""
 
-    @documented(
-        operation_id="getGradingConfig",
-        summary="The course's grading policy",
-        parameters=[COURSE],
-        responses={200: s.GradingConfigSerializer, **COMMON_ERRORS},
-    )
     def get(self, request, course_key):
         data = services.get_grading_config(request.user, self.course_key())
         return Response(s.GradingConfigSerializer(data).data)
@@ -202,18 +118,6 @@ class GradingConfigView(InstructorAPIView):
 class ResetAttemptsView(InstructorAPIView):
     """Reset the attempt counter; answers, state and scores are kept. Without ``learner``: all learners, as a task."""
 
-    @documented(
-        operation_id="resetAttempts",
-        summary="Reset attempts: one learner (200) or all learners (202, a task)",
-        parameters=[COURSE, _usage_param("problem"), LEARNER_QUERY],
-        request=s.LearnerRequestSerializer,
-        responses={
-            200: s.SyncOperationResultSerializer,
-            202: s.AsyncOperationResultSerializer,
-            409: _ERROR,
-            **COMMON_ERRORS,
-        },
-    )
     def post(self, request, course_key, problem):
         course = self.course_key()
         usage = self.usage_key(course, "problem")
@@ -227,23 +131,6 @@ class ResetAttemptsView(InstructorAPIView):
 class DeleteStateView(InstructorAPIView):
     """Delete everything a learner has on the problem (state, score, unfinished grading). Irreversible."""
 
-    @documented(
-        operation_id="deleteState",
-        summary="Delete a learner's state on the problem (learner required; irreversible)",
-        parameters=[
-            COURSE,
-            _usage_param("problem"),
-            OpenApiParameter(
-                "learner",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=True,
-                examples=[OpenApiExample("learner", value="alice")],
-            ),
-        ],
-        request=None,
-        responses={200: s.SyncOperationResultSerializer, **COMMON_ERRORS},
-    )
     def delete(self, request, course_key, problem):
         course = self.course_key()
         usage = self.usage_key(course, "problem")
@@ -253,18 +140,6 @@ class DeleteStateView(InstructorAPIView):
 class RescoreView(InstructorAPIView):
     """Re-evaluate stored answers with the current grading. Without ``learner``: all learners, as a task."""
 
-    @documented(
-        operation_id="rescore",
-        summary="Rescore: one learner (200) or all learners (202, a task)",
-        parameters=[COURSE, _usage_param("problem"), LEARNER_QUERY, ONLY_IF_HIGHER_QUERY],
-        request=s.RescoreRequestSerializer,
-        responses={
-            200: s.SyncOperationResultSerializer,
-            202: s.AsyncOperationResultSerializer,
-            409: _ERROR,
-            **COMMON_ERRORS,
-        },
-    )
     def post(self, request, course_key, problem):
         course = self.course_key()
         usage = self.usage_key(course, "problem")
@@ -281,25 +156,6 @@ class RescoreView(InstructorAPIView):
 class ScoreOverrideView(InstructorAPIView):
     """Set a learner's score on the problem, in points from 0 to the problem's maximum."""
 
-    @documented(
-        operation_id="overrideScore",
-        summary="Override a learner's score, in points (learner required)",
-        parameters=[
-            COURSE,
-            _usage_param("problem"),
-            OpenApiParameter(
-                "learner",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="Username or email (required, in the query or the body).",
-                examples=[OpenApiExample("learner", value="alice")],
-            ),
-        ],
-        request=s.OverrideScoreRequestSerializer,
-        examples=[OpenApiExample("override", value={"score": 3, "reason": "regrade request"}, request_only=True)],
-        responses={200: s.SyncOperationResultSerializer, **COMMON_ERRORS},
-    )
     def put(self, request, course_key, problem):
         course = self.course_key()
         usage = self.usage_key(course, "problem")
@@ -314,12 +170,6 @@ class ScoreOverrideView(InstructorAPIView):
 class TaskStatusView(InstructorAPIView):
     """State and progress of a background task; readable by its requester and the course's staff."""
 
-    @documented(
-        operation_id="getTaskStatus",
-        summary="Status and progress of a background task",
-        parameters=[COURSE, OpenApiParameter("task_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: s.TaskStatusSerializer, **COMMON_ERRORS},
-    )
     def get(self, request, course_key, task_id):
         data = services.get_task_status(request.user, self.course_key(), task_id)
         return Response(s.TaskStatusSerializer(data).data)

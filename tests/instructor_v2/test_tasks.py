@@ -234,6 +234,9 @@ def test_admin_lists_tasks_and_fails_selected_ones(admin, keys, learners, client
         ({"TASK_RUNNER": "tests.instructor_v2.test_views.NoRunner"}, []),
         ({"TASK_RUNNER": "no.such.Runner"}, ["submissions_instructor.E002"]),
         ({"INSTRUCTOR_BACKEND": "no.such.Backend"}, ["submissions_instructor.E001"]),
+        ({"TASK_BACKEND": "db"}, []),
+        ({"TASK_BACKEND": "elsewhere"}, ["submissions_instructor.E005"]),
+        ({"TASK_BACKEND": "elsewhere", "TASK_RUNNER": "inline"}, []),
     ],
 )
 def test_system_checks(settings, value, expected):

@@ -15,8 +15,11 @@ DATABASES = {
 }
 SECRET_KEY = "core-settings-test-only"
 USE_TZ = True
-INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "submissions"]
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "submissions"]
 ROOT_URLCONF = "tests.projects.core_urls"
 MEDIA_ROOT = os.environ.get("SUBMISSIONS_TEST_MEDIA_ROOT") or tempfile.mkdtemp(prefix="submissions-core-media-")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "submissions.external_grader.hashers.GraderPBKDF2PasswordHasher",
+]
