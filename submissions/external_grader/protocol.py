@@ -3,8 +3,8 @@ The XQueue wire format: the response envelope, parsing of grader input, and the 
 of ``get_submission``.
 
 Everything here is pure (no database writes); the views call these helpers, then one queue service.
-The formats follow ``specs/xqueue-protocol.md`` and legacy XQueue byte for byte where a grader can see
-the bytes: the nested members of ``content`` are themselves JSON strings made with ``json.dumps``'
+The formats are those of ``docs/graders.rst`` (Wire format), and legacy XQueue's byte for byte where a grader
+can see the bytes: the nested members of ``content`` are themselves JSON strings made with ``json.dumps``'
 default separators, as legacy XQueue and the LMS made them.
 """
 

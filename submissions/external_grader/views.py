@@ -2,7 +2,7 @@
 ``XQueueViewSet``: the XQueue-compatible grader interface spoken by xqueue-watcher.
 
 Each action parses its input, makes one call to the queue service and answers with the
-``{"return_code", "content"}`` envelope (``specs/xqueue-protocol.md``). Every error, including
+``{"return_code", "content"}`` envelope (``docs/graders.rst``, Wire format). Every error, including
 authentication failures, bad input and internal errors, goes through :func:`exception_response`, the
 one place where exceptions become envelopes and status codes. Business errors never use the
 statuses (301, 302, 401, 403) that make the watcher log in again. See ADR 0008.

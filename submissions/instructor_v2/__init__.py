@@ -1,5 +1,5 @@
 """
-The instructor grading API v2 (``specs/instructor-api.md``): an optional Django app, label
+The instructor grading API v2 (``docs/instructor_api.rst``): an optional Django app, label
 ``submissions_instructor``, that owns the table of bulk grading tasks.
 
 Hosts add ``"submissions.instructor_v2"`` to ``INSTALLED_APPS`` and mount
