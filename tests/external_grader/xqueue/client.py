@@ -1,5 +1,6 @@
 """
-A protocol-faithful XQueue client for the tests, written from the protocol xqueue-watcher speaks (``docs/graders.rst``, Wire format).
+A protocol-faithful XQueue client for the tests, written from the protocol xqueue-watcher speaks
+(``docs/graders.rst``, Wire format).
 
 It behaves like one xqueue-watcher connection (current release): its own ``requests.Session``, a
 CSRF pre-fetch with ``GET login/`` before ``POST login/`` (form fields, ``Referer`` and
