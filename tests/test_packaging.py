@@ -5,6 +5,7 @@ with no extras installed and the core-only host settings (``tests/projects/core_
 """
 
 import ast
+import configparser
 import importlib
 import importlib.metadata
 import importlib.util
@@ -229,3 +230,49 @@ def test_the_instructor_app_without_its_extra_is_a_check_error_with_the_fix():
     assert "Traceback" not in done.stderr, done.stderr
     assert "(submissions_instructor.E004)" in done.stderr
     assert "pip install 'django-submissions[instructor]'" in done.stderr
+
+
+def tox_combinations(tox_ini):
+    """``{("3.12", "5.2"), ...}``: the Python and Django versions of tox's default envlist (factors ``py312``,
+    ``django52``; braces expanded)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(tox_ini)
+    combinations = set()
+    for line in parser["tox"]["envlist"].split():
+        names = [line]
+        while any("{" in name for name in names):
+            expanded = []
+            for name in names:
+                match = re.search(r"\{([^}]*)\}", name)
+                if not match:
+                    expanded.append(name)
+                    continue
+                expanded += [name[: match.start()] + part + name[match.end() :] for part in match.group(1).split(",")]
+            names = expanded
+        for name in names:
+            python = re.search(r"(?:^|-)py3(\d+)(?:-|$)", name)
+            django = re.search(r"(?:^|-)django(\d)(\d)(?:-|$)", name)
+            if python and django:
+                combinations.add((f"3.{python.group(1)}", f"{django.group(1)}.{django.group(2)}"))
+    return combinations
+
+
+@pytest.mark.skipif(not (PACKAGE_DIR.parent / "tox.ini").is_file(), reason="no source checkout (the dist env)")
+def test_classifiers_are_what_tox_runs():
+    """Issue 15: the classifiers claimed Django 6.0 while tox ran 6.1."""
+    try:
+        classifiers = importlib.metadata.metadata(DIST).get_all("Classifier")
+    except importlib.metadata.PackageNotFoundError:
+        classifiers = tomllib.loads((PACKAGE_DIR.parent / "pyproject.toml").read_text())["project"]["classifiers"]
+    combinations = tox_combinations((PACKAGE_DIR.parent / "tox.ini").read_text())
+    assert {python for python, _ in combinations} == {
+        item.rsplit(" :: ", 1)[1] for item in classifiers if item.startswith("Programming Language :: Python :: 3.")
+    }
+    assert {django for _, django in combinations} == {
+        item.rsplit(" :: ", 1)[1] for item in classifiers if item.startswith("Framework :: Django :: ")
+    }
+
+
+def test_tox_combinations_reads_braces():
+    envlist = "[tox]\nenvlist =\n    py312-django52-{sqlite,mysql}\n    py313-django61-sqlite\n    base\n"
+    assert tox_combinations(envlist) == {("3.12", "5.2"), ("3.13", "6.1")}

@@ -1,6 +1,7 @@
 """Score events on the openedx-events bus through edx-event-bus-redis, against the Redis on 127.0.0.1:6379."""
 
 import datetime
+import inspect
 import json
 import socket
 import uuid
@@ -119,3 +120,23 @@ def test_no_producer_is_a_recorded_failure(django_capture_on_commit_callbacks):
         event_bus.get_producer.cache_clear()
     delivery = ScoreEventDelivery.objects.get()
     assert delivery.delivered_at is None and "No event bus producer" in delivery.last_error
+
+
+def test_contract_of_the_internal_names_the_publish_uses(bus):
+    """
+    ADR 0025: the publish relies on edx-event-bus-redis's internal package, so the [event-bus-redis] extra has
+    an upper bound. Before raising it, this test and the two stream tests above must pass on the new version.
+    """
+    from edx_event_bus_redis import create_producer
+
+    from submissions.external_grader.bus import redis_internals
+
+    internals = redis_internals()
+    assert isinstance(internals.STREAM_MAX_LEN, int) and internals.STREAM_MAX_LEN > 0
+    assert {"topic", "event_data", "event_metadata"} <= set(inspect.signature(internals.RedisMessage).parameters)
+    assert callable(internals.RedisMessage.to_binary_dict)
+    with bus():
+        assert internals.get_full_topic(TOPIC) == bus.stream
+        producer = create_producer()
+        assert isinstance(producer, internals.RedisEventProducer)
+        assert callable(producer.client.Stream)
