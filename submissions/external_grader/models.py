@@ -271,6 +271,8 @@ class ScoreEventDelivery(models.Model):
     class Meta:
         app_label = "submissions"
         ordering = ["id"]
+        verbose_name = "score event delivery"
+        verbose_name_plural = "score event deliveries"
 
     def __str__(self):
         return f"ScoreEventDelivery({self.pk}, {self.kind}, delivered={self.delivered_at is not None})"

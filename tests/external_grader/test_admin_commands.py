@@ -76,6 +76,8 @@ def test_admin_pages_and_actions(staff_client, django_capture_on_commit_callback
     staff_client.post(outbox, {"action": "redeliver", "_selected_action": pks})
     assert not ScoreEventDelivery.objects.filter(delivered_at__isnull=True).exists()
     assert staff_client.get(reverse("admin:submissions_externalgraderdetail_add")).status_code == 403
+    index = staff_client.get(reverse("admin:index")).content.decode()
+    assert "Score event deliveries" in index and "deliverys" not in index  # issue 15
 
 
 def test_queue_status_command():
