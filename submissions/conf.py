@@ -12,6 +12,7 @@ Legacy edx-submissions settings are honoured where a 4.x deployment may have set
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["DEFAULTS", "IMPORT_STRINGS", "REMOVED_SETTINGS", "AppSettings", "app_settings"]
 
@@ -44,9 +45,10 @@ DEFAULTS = {
     "RETRY_BACKOFF": 30,
     # Retire a student item's earlier unfinished grader rows when a new one is created.
     "INVALIDATE_PRIOR_ATTEMPTS": True,
-    # Send the "could not be graded" score event when a submission fails for good.
+    # Send the "could not be graded" score event when a submission fails for good. The default message is
+    # translated into the active language when the notice is written (a host's own message is used as it is).
     "FAILURE_NOTICE": True,
-    "FAILURE_MESSAGE": (
+    "FAILURE_MESSAGE": _(
         "<div class='capa_alert'>Your submission could not be graded. "
         "Please contact course staff or submit again.</div>"
     ),
@@ -118,6 +120,11 @@ class AppSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown SUBMISSIONS setting: {name!r}")
         return self.user_settings.get(name, DEFAULTS[name])
+
+    @property
+    def FAILURE_MESSAGE(self):  # noqa: N802  (the setting's name, read as every other key is)
+        """The failure notice's HTML: the host's, else the default translated into the active language."""
+        return str(self.user_settings.get("FAILURE_MESSAGE", DEFAULTS["FAILURE_MESSAGE"]))
 
     def import_from(self, name):
         """Import the object named by the import-string setting ``name``."""

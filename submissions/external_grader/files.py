@@ -24,6 +24,7 @@ from django.core import signing
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, get_urlconf, reverse
+from django.utils.translation import gettext as _
 
 from submissions.conf import app_settings
 from submissions.errors import FileProcessingError, InvalidFileTypeError, SubmissionRequestError
@@ -61,17 +62,20 @@ class PreparedFile:
 
 
 def _limit_error(limit, message):
+    """A rejected file: ``message`` is for the learner (translated), the field error also names the setting."""
     return SubmissionRequestError(message, field_errors={"files": f"{message} (SUBMISSIONS[{limit!r}])"})
 
 
 def _check_name(name):
     if not isinstance(name, str) or not name.strip():
-        raise SubmissionRequestError("A file name must be a non-empty string", field_errors={"files": "empty name"})
+        raise SubmissionRequestError(_("A file name must not be empty."), field_errors={"files": "empty name"})
     if len(name) > 255 or "/" in name or "\\" in name or "\x00" in name or name in {".", ".."}:
-        raise SubmissionRequestError(f"Invalid file name {name!r}", field_errors={"files": f"invalid name {name!r}"})
+        raise SubmissionRequestError(
+            _("The file name %(name)r is not valid.") % {"name": name}, field_errors={"files": f"invalid name {name!r}"}
+        )
     patterns = app_settings.FILE_ALLOWED_NAMES
     if patterns is not None and not any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
-        raise _limit_error("FILE_ALLOWED_NAMES", f"File name {name!r} is not allowed")
+        raise _limit_error("FILE_ALLOWED_NAMES", _("Files named %(name)r are not accepted.") % {"name": name})
 
 
 def _read_limited(name, obj, max_bytes):
@@ -119,19 +123,20 @@ class SubmissionFileManager:
         if not isinstance(files, dict):
             raise InvalidFileTypeError("files must be a dict of {file name: file}")
         if len(files) > app_settings.FILE_MAX_COUNT:
-            raise _limit_error(
-                "FILE_MAX_COUNT", f"{len(files)} files given, at most {app_settings.FILE_MAX_COUNT} allowed"
-            )
+            message = _("%(count)d files were sent; at most %(limit)d are accepted.")
+            raise _limit_error("FILE_MAX_COUNT", message % {"count": len(files), "limit": app_settings.FILE_MAX_COUNT})
         max_bytes, max_total = app_settings.FILE_MAX_BYTES, app_settings.FILE_MAX_TOTAL_BYTES
         prepared, total = [], 0
         for name, obj in files.items():
             _check_name(name)
             content = _read_limited(name, obj, max_bytes)
             if len(content) > max_bytes:
-                raise _limit_error("FILE_MAX_BYTES", f"File {name!r} is larger than {max_bytes} bytes")
+                message = _("The file %(name)r is larger than %(limit)d bytes.") % {"name": name, "limit": max_bytes}
+                raise _limit_error("FILE_MAX_BYTES", message)
             total += len(content)
             if total > max_total:
-                raise _limit_error("FILE_MAX_TOTAL_BYTES", f"Files are larger than {max_total} bytes in total")
+                message = _("The files are larger than %(limit)d bytes in total.") % {"limit": max_total}
+                raise _limit_error("FILE_MAX_TOTAL_BYTES", message)
             prepared.append(PreparedFile(name=name, content=content))
         return prepared
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from submissions.errors import ScoreValueError, SubmissionRequestError
 from submissions.models import Submission
@@ -128,7 +129,7 @@ def validate_answer(answer, *, error_class=SubmissionRequestError):
     characters once dumped the way it is stored (``ensure_ascii=True``).
     """
     if answer is None:
-        raise error_class("An answer is required", field_errors={"answer": ["This field may not be null."]})
+        raise error_class(_("An answer is required"), field_errors={"answer": ["This field may not be null."]})
     try:
         dumped = json.dumps(answer, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
@@ -138,7 +139,7 @@ def validate_answer(answer, *, error_class=SubmissionRequestError):
         ) from exc
     if len(dumped) > Submission.MAXSIZE:
         raise error_class(
-            "The answer is too long",
+            _("The answer is too long"),
             field_errors={
                 "answer": [f"Maximum answer size exceeded ({len(dumped)} > {Submission.MAXSIZE} characters of JSON)."]
             },

@@ -7,6 +7,8 @@ Plain data, no Django: the grader is a client process that runs without the libr
 import dataclasses
 import enum
 
+from .i18n import gettext_noop
+
 __all__ = ["MiB", "Limits", "Verdict", "VERDICT_MESSAGES"]
 
 MiB = 1024 * 1024
@@ -56,14 +58,20 @@ class Verdict(enum.StrEnum):
     SANDBOX_ERROR = "sandbox_error"
 
 
-#: One clear sentence per verdict, shown to the learner.
+#: One clear sentence per verdict, shown to the learner (in English here; ``RunResult.message`` translates it).
 VERDICT_MESSAGES = {
-    Verdict.OK: "Ran to completion.",
-    Verdict.RUNTIME_ERROR: "Your program exited with an error.",
-    Verdict.CPU_LIMIT: "Time limit exceeded: your program used more CPU time than allowed.",
-    Verdict.WALL_LIMIT: "Time limit exceeded: your program ran (or waited) longer than allowed and was stopped.",
-    Verdict.MEMORY_LIMIT: "Memory limit exceeded: your program tried to use more memory than allowed.",
-    Verdict.OUTPUT_LIMIT: "Output limit exceeded: your program wrote more output (or file data) than allowed.",
-    Verdict.SIGNALED: "Your program was stopped by a signal (crash).",
-    Verdict.SANDBOX_ERROR: "The grader could not run your program (sandbox error); please contact course staff.",
+    Verdict.OK: gettext_noop("Ran to completion."),
+    Verdict.RUNTIME_ERROR: gettext_noop("Your program exited with an error."),
+    Verdict.CPU_LIMIT: gettext_noop("Time limit exceeded: your program used more CPU time than allowed."),
+    Verdict.WALL_LIMIT: gettext_noop(
+        "Time limit exceeded: your program ran (or waited) longer than allowed and was stopped."
+    ),
+    Verdict.MEMORY_LIMIT: gettext_noop("Memory limit exceeded: your program tried to use more memory than allowed."),
+    Verdict.OUTPUT_LIMIT: gettext_noop(
+        "Output limit exceeded: your program wrote more output (or file data) than allowed."
+    ),
+    Verdict.SIGNALED: gettext_noop("Your program was stopped by a signal (crash)."),
+    Verdict.SANDBOX_ERROR: gettext_noop(
+        "The grader could not run your program (sandbox error); please contact course staff."
+    ),
 }

@@ -1,6 +1,11 @@
-"""HTML message of the test-cases plugin: one row per case, compiler errors, every value escaped."""
+"""
+HTML message of the test-cases plugin: one row per case, compiler errors, every value escaped, the words in
+the grader's language (:mod:`.i18n`; the class names stay English, for the host's CSS).
+"""
 
 import html
+
+from .i18n import gettext as _
 
 __all__ = ["render_report", "truncate"]
 
@@ -13,7 +18,7 @@ COMPILER_CHARS = 4000
 def truncate(text, limit=SHOW_CHARS):
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    return text[:limit] + "\n… " + _("(%(count)d more characters)") % {"count": len(text) - limit}
 
 
 def _pre(text, limit=SHOW_CHARS):
@@ -31,35 +36,40 @@ def render_report(*, language, earned, total, cases, compile_output=None, compil
     passed = sum(1 for case in cases if case["passed"])
     if notice:
         parts.append(f"<p class='grader-notice'>{html.escape(notice)}</p>")
+    language = html.escape(language)
     if compile_failed:
-        parts.append(f"<p><strong>Compilation failed</strong> ({html.escape(language)}). No test was run.</p>")
+        failed = _("<strong>Compilation failed</strong> (%(language)s). No test was run.") % {"language": language}
+        parts.append(f"<p>{failed}</p>")
     else:
-        parts.append(
-            f"<p>{passed} of {len(cases)} tests passed; score {earned:g} / {total:g} ({html.escape(language)}).</p>"
-        )
+        summary = _("%(passed)d of %(count)d tests passed; score %(earned)s / %(total)s (%(language)s).")
+        values = {"passed": passed, "count": len(cases), "earned": f"{earned:g}", "total": f"{total:g}"}
+        values["language"] = language
+        parts.append(f"<p>{summary % values}</p>")
     if compile_output:
-        title = "Compiler errors" if compile_failed else "Compiler messages"
-        parts.append(f"<h4>{title}</h4>{_pre(compile_output, COMPILER_CHARS)}")
+        title = _("Compiler errors") if compile_failed else _("Compiler messages")
+        parts.append(f"<h4>{html.escape(title)}</h4>{_pre(compile_output, COMPILER_CHARS)}")
     if cases:
-        parts.append(
-            "<table class='grader-cases'><thead><tr><th>#</th><th>Result</th><th>Points</th>"
-            "<th>Expected</th><th>Actual</th></tr></thead><tbody>"
-        )
+        names = ("#", _("Result"), _("Points"), _("Expected"), _("Actual"))
+        headings = "".join(f"<th>{html.escape(name)}</th>" for name in names)
+        parts.append(f"<table class='grader-cases'><thead><tr>{headings}</tr></thead><tbody>")
         for index, case in enumerate(cases, 1):
             status = "passed" if case["passed"] else "failed"
+            result = _("passed") if case["passed"] else _("failed")
             note = ""
             if case.get("verdict_message"):
                 note = f"<br><em>{html.escape(case['verdict_message'])}</em>"
             if case.get("hidden"):
-                expected = actual = "<em>hidden</em>"
+                hidden = _("hidden")
+                expected = actual = f"<em>{html.escape(hidden)}</em>"
             else:
                 expected = _pre(case["expected"])
                 actual = _pre(case["actual"])
                 if case.get("stderr") and not case["passed"]:
-                    actual += "<div>stderr:</div>" + _pre(case["stderr"])
+                    label = _("stderr:")
+                    actual += f"<div>{html.escape(label)}</div>" + _pre(case["stderr"])
             name = html.escape(str(case.get("name") or index))
             parts.append(
-                f"<tr class='{status}'><td>{name}</td><td>{status}{note}</td>"
+                f"<tr class='{status}'><td>{name}</td><td>{html.escape(result)}{note}</td>"
                 f"<td>{case['earned']:g} / {case['points']:g}</td><td>{expected}</td><td>{actual}</td></tr>"
             )
         parts.append("</tbody></table>")

@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 
+from .i18n import gettext
 from .limits import VERDICT_MESSAGES, Limits, Verdict
 
 __all__ = ["Level", "RunResult", "Sandbox", "SAFE_PATH"]
@@ -82,7 +83,8 @@ class RunResult:
 
     @property
     def message(self):
-        return VERDICT_MESSAGES[self.verdict]
+        """The verdict in a sentence for the learner, in the grader's language."""
+        return gettext(VERDICT_MESSAGES[self.verdict])
 
 
 def _chown_tree(path, uid, gid):

@@ -21,6 +21,7 @@ import logging
 import math
 import shutil
 
+from .i18n import gettext as _
 from .languages import COMPILE_LIMITS, LANGUAGES, get_language
 from .limits import Limits, MiB, Verdict
 from .plugins import GradingPlugin, make_reply
@@ -154,7 +155,8 @@ class TestCasesPlugin(GradingPlugin):
                     earned=0,
                     total=0,
                     cases=[],
-                    notice=f"This problem cannot be graded: {exc}. Please tell the course staff.",
+                    notice=_("This problem cannot be graded: %(reason)s. Please tell the course staff.")
+                    % {"reason": exc},
                 ),
             )
         missing = language.missing_tools()
@@ -168,7 +170,8 @@ class TestCasesPlugin(GradingPlugin):
                     earned=0,
                     total=0,
                     cases=[],
-                    notice=f"The grader cannot run {language.name} programs right now. Please tell the course staff.",
+                    notice=_("The grader cannot run %(language)s programs right now. Please tell the course staff.")
+                    % {"language": language.name},
                 ),
             )
         app = sandbox.new_dir("sub-")
@@ -198,7 +201,7 @@ class TestCasesPlugin(GradingPlugin):
                         earned=0,
                         total=total,
                         cases=[],
-                        compile_output=compile_output or "(no compiler output)",
+                        compile_output=compile_output or _("(no compiler output)"),
                         compile_failed=True,
                     ),
                 )
@@ -206,7 +209,7 @@ class TestCasesPlugin(GradingPlugin):
         rows, earned, timeouts = [], 0.0, 0
         for case in cases:
             if timeouts >= self.max_timeouts:
-                rows.append(_row(case, False, "", "Not run: earlier tests exceeded the time limit.", ""))
+                rows.append(_row(case, False, "", _("Not run: earlier tests exceeded the time limit."), ""))
                 continue
             work = sandbox.new_dir("run-")
             try:
@@ -219,7 +222,7 @@ class TestCasesPlugin(GradingPlugin):
                 timeouts += 1
             note = "" if result.ok else result.message
             if result.ok and not passed:
-                note = "Wrong answer."
+                note = _("Wrong answer.")
             row = _row(case, passed, actual, note, _text(result.stderr))
             earned += row["earned"]
             rows.append(row)
