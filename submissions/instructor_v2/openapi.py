@@ -179,10 +179,11 @@ class InstructorAutoSchema(AutoSchema):
         return self._described("parameters", [])
 
     def get_request_serializer(self):
-        return self._described("request", super().get_request_serializer())
+        described = OPERATIONS[type(self.view)]
+        return described["request"] if "request" in described else super().get_request_serializer()
 
     def get_response_serializers(self):
-        return self._described("responses", super().get_response_serializers())
+        return OPERATIONS[type(self.view)]["responses"]
 
     def get_examples(self):
         return self._described("examples", [])
