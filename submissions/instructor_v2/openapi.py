@@ -41,14 +41,18 @@ def _usage_param(name):
     )
 
 
-LEARNER_QUERY = OpenApiParameter(
-    "learner",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    required=False,
-    description="Username or email; omit for all learners.",
-    examples=[OpenApiExample("learner", value="alice")],
-)
+def _learner_query(required=False, description=None):
+    return OpenApiParameter(
+        "learner",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        required=required,
+        description=description,
+        examples=[OpenApiExample("learner", value="alice")],
+    )
+
+
+LEARNER_QUERY = _learner_query(description="Username or email; omit for all learners.")
 ONLY_IF_HIGHER_QUERY = OpenApiParameter(
     "only_if_higher",
     OpenApiTypes.STR,
@@ -57,6 +61,13 @@ ONLY_IF_HIGHER_QUERY = OpenApiParameter(
     description="true/false, 1/0, yes/no (default false); also accepted in the body.",
 )
 
+#: The answers of an operation on one learner (200) or, without ``learner``, on all of them (202, a task).
+ONE_LEARNER_OR_A_TASK = {
+    200: s.SyncOperationResultSerializer,
+    202: s.AsyncOperationResultSerializer,
+    409: _ERROR,
+    **COMMON_ERRORS,
+}
 
 OPERATIONS = {
     views.LearnerView: {
@@ -96,12 +107,7 @@ OPERATIONS = {
         "summary": "Reset attempts: one learner (200) or all learners (202, a task)",
         "parameters": [COURSE, _usage_param("problem"), LEARNER_QUERY],
         "request": s.LearnerRequestSerializer,
-        "responses": {
-            200: s.SyncOperationResultSerializer,
-            202: s.AsyncOperationResultSerializer,
-            409: _ERROR,
-            **COMMON_ERRORS,
-        },
+        "responses": ONE_LEARNER_OR_A_TASK,
     },
     views.DeleteStateView: {
         "operation_id": "deleteState",
@@ -109,13 +115,7 @@ OPERATIONS = {
         "parameters": [
             COURSE,
             _usage_param("problem"),
-            OpenApiParameter(
-                "learner",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=True,
-                examples=[OpenApiExample("learner", value="alice")],
-            ),
+            _learner_query(required=True),
         ],
         "request": None,
         "responses": {200: s.SyncOperationResultSerializer, **COMMON_ERRORS},
@@ -125,12 +125,7 @@ OPERATIONS = {
         "summary": "Rescore: one learner (200) or all learners (202, a task)",
         "parameters": [COURSE, _usage_param("problem"), LEARNER_QUERY, ONLY_IF_HIGHER_QUERY],
         "request": s.RescoreRequestSerializer,
-        "responses": {
-            200: s.SyncOperationResultSerializer,
-            202: s.AsyncOperationResultSerializer,
-            409: _ERROR,
-            **COMMON_ERRORS,
-        },
+        "responses": ONE_LEARNER_OR_A_TASK,
     },
     views.ScoreOverrideView: {
         "operation_id": "overrideScore",
@@ -138,14 +133,7 @@ OPERATIONS = {
         "parameters": [
             COURSE,
             _usage_param("problem"),
-            OpenApiParameter(
-                "learner",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="Username or email (required, in the query or the body).",
-                examples=[OpenApiExample("learner", value="alice")],
-            ),
+            _learner_query(description="Username or email (required, in the query or the body)."),
         ],
         "request": s.OverrideScoreRequestSerializer,
         "examples": [OpenApiExample("override", value={"score": 3, "reason": "regrade request"}, request_only=True)],
