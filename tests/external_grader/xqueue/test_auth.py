@@ -236,7 +236,8 @@ def test_grader_hasher_inactive_user_refused(client, grader_hasher):
     assert client.post("/xqueue/login/", {"username": "fast", "password": "fast-secret"}).status_code == 401
 
 
-def test_set_grader_password_needs_the_hasher_configured():
+def test_set_grader_password_needs_the_hasher_configured(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = User(username="x")
     with pytest.raises(ValueError):
         set_grader_password(user, "secret", save=False)
