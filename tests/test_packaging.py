@@ -276,3 +276,18 @@ def test_classifiers_are_what_tox_runs():
 def test_tox_combinations_reads_braces():
     envlist = "[tox]\nenvlist =\n    py312-django52-{sqlite,mysql}\n    py313-django61-sqlite\n    base\n"
     assert tox_combinations(envlist) == {("3.12", "5.2"), ("3.13", "6.1")}
+
+
+def test_extras_that_build_on_another_repeat_it_exactly():
+    """``[celery]`` works alone only with all of ``[instructor]``, ``[event-bus-redis]`` with all of ``[openedx]``."""
+    try:
+        requires = importlib.metadata.requires(DIST) or []
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("django-submissions is not installed (running from a bare source tree)")
+
+    def extra(name):
+        marker = re.compile(rf"""extra\s*==\s*["']{re.escape(name)}["']""")
+        return {requirement.split(";")[0].strip() for requirement in requires if marker.search(requirement)}
+
+    assert extra("celery") >= extra("instructor")
+    assert extra("event-bus-redis") >= extra("openedx")
