@@ -2,8 +2,9 @@
 Settings the Open edX plugin framework applies to an LMS that picks the instructor app up through its
 ``lms.djangoapp`` entry point (``plugin_app`` in :mod:`submissions.instructor_v2.apps`).
 
-The app needs drf-spectacular's templates for its Swagger UI page (and the sidecar's assets when that is
-installed, as the ``instructor`` extra does); both are added to ``INSTALLED_APPS`` unless the LMS lists them.
+The Swagger UI page serves the sidecar's assets when that app is installed (the ``instructor`` extra brings
+it; without it they come from a CDN), and drf-spectacular's app adds its own system checks of the schema; both
+are added to ``INSTALLED_APPS`` unless the LMS lists them.
 """
 
 import importlib.util
