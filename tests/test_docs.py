@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOP_LEVEL = ("docs", "tests", "bench", "demo", "examples", "requirements", "submissions", ".ci", "specs")
 PATH = re.compile(rf"(?<![\w/.-])((?:{'|'.join(re.escape(name) for name in TOP_LEVEL)})/[\w./-]*\w)")
 #: Paths that builds and runs create (named by the docs, absent from a clean checkout).
-GENERATED = ("docs/_build", "demo/var")
+GENERATED = ("docs/_build", "examples/autograder/var")
 
 pytestmark = pytest.mark.skipif(not (ROOT / "docs").is_dir(), reason="no source checkout (the dist env)")
 
