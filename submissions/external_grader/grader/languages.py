@@ -25,7 +25,8 @@ COMPILE_LIMITS = Limits(
     processes=256,
     file_size=64 * MiB,
     open_files=256,
-    tmp_size=256 * MiB,
+    disk_bytes=256 * MiB,
+    disk_files=4096,
     output_cap=64 * 1024,
 )
 

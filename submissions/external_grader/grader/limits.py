@@ -32,8 +32,11 @@ class Limits:
     file_size: int = 8 * MiB
     #: RLIMIT_NOFILE.
     open_files: int = 64
-    #: Size of the private /tmp tmpfs inside the sandbox.
-    tmp_size: int = 32 * MiB
+    #: Bytes the run may write to its scratch space (``/work`` and ``/tmp`` together): a tmpfs private to the run,
+    #: so it takes memory (charged to the run's memory cgroup, whose limit grows by this much), never disk.
+    disk_bytes: int = 32 * MiB
+    #: Files and directories the run may create in its scratch space.
+    disk_files: int = 1024
     #: Bytes of stdout (and of stderr) the parent reads back; None means ``file_size``.
     output_cap: int | None = None
 
@@ -54,6 +57,7 @@ class Verdict(enum.StrEnum):
     WALL_LIMIT = "wall_limit"
     MEMORY_LIMIT = "memory_limit"
     OUTPUT_LIMIT = "output_limit"
+    DISK_LIMIT = "disk_limit"
     SIGNALED = "signaled"
     SANDBOX_ERROR = "sandbox_error"
 
@@ -69,6 +73,9 @@ VERDICT_MESSAGES = {
     Verdict.MEMORY_LIMIT: gettext_noop("Memory limit exceeded: your program tried to use more memory than allowed."),
     Verdict.OUTPUT_LIMIT: gettext_noop(
         "Output limit exceeded: your program wrote more output (or file data) than allowed."
+    ),
+    Verdict.DISK_LIMIT: gettext_noop(
+        "Disk limit exceeded: your program wrote more data, or created more files, than its working space allows."
     ),
     Verdict.SIGNALED: gettext_noop("Your program was stopped by a signal (crash)."),
     Verdict.SANDBOX_ERROR: gettext_noop(

@@ -2,8 +2,10 @@
 Startup probe: which isolation level works on this machine, and what is missing.
 
 It tries, in order: a bubblewrap run with every namespace unshared (as the slot UID when the worker is
-root) → ``full``; switching to a slot UID without namespaces → ``reduced``; otherwise ``none``. It also
-checks the v1 memory and pids cgroups. The report goes to the logs and to the worker's health output.
+root) → ``full``; switching to a slot UID without namespaces → ``reduced``; otherwise ``none``. Each try
+first gives the run its private tmpfs (capped in bytes and files, see ``scratch.py``) and, when that is not
+permitted here, tries again without it. It also checks the v1 memory and pids cgroups. The report goes to the
+logs and to the worker's health output.
 """
 
 import dataclasses
@@ -18,6 +20,9 @@ from .sandbox import Level, Sandbox
 __all__ = ["ProbeReport", "probe", "InsecureSandboxError"]
 
 logger = logging.getLogger(__name__)
+
+DISK_BYTES_AND_FILES = "bytes and files"
+DISK_BYTES = "bytes"
 
 
 class InsecureSandboxError(RuntimeError):
@@ -34,6 +39,8 @@ class ProbeReport:
     slot_uids: bool
     cgroup_memory: bool
     cgroup_pids: bool
+    #: How a run's scratch space is capped: "bytes and files" (a private tmpfs), "bytes" (bwrap's tmpfs) or None.
+    disk_limit: str | None
     missing: list
     cgroups: CgroupRoot | None = dataclasses.field(default=None, repr=False)
 
@@ -51,6 +58,7 @@ class ProbeReport:
             cgroups=self.cgroups,
             bwrap=self.bwrap or "bwrap",
             disable_userns=self.disable_userns,
+            private_tmpfs=self.disk_limit == DISK_BYTES_AND_FILES,
             **kwargs,
         )
 
@@ -64,14 +72,20 @@ class ProbeReport:
             )
 
 
-def _try(sandbox):
+def _try(level, **options):
+    """Run ``true`` at ``level``, with a work directory; the first working ``private_tmpfs`` choice wins."""
     tiny = Limits(cpu_seconds=2, wall_seconds=10, memory_bytes=64 * 1024 * 1024)
-    app = sandbox.new_dir("probe-")
-    try:
-        result = sandbox.run(["/usr/bin/true"], app_dir=app, limits=tiny)
-    finally:
-        shutil.rmtree(app, ignore_errors=True)
-    return result
+    for private_tmpfs in (True, False):
+        sandbox = Sandbox(level, private_tmpfs=private_tmpfs, **options)
+        try:
+            app, work = sandbox.new_dir("probe-"), sandbox.new_dir("probe-work-")
+            result = sandbox.run(["/usr/bin/true"], app_dir=app, work_dir=work, limits=tiny)
+        finally:
+            sandbox.cleanup()
+        if result.verdict == Verdict.OK:
+            return result, sandbox.private_tmpfs
+        logger.info("%s probe failed: %s", level, result.stderr[-300:].decode("utf-8", "replace").strip())
+    return result, False
 
 
 def probe(*, bwrap="bwrap", slot_uid_base=61000, use_cgroups=True):
@@ -88,18 +102,15 @@ def probe(*, bwrap="bwrap", slot_uid_base=61000, use_cgroups=True):
         cgroups = None
     bwrap_path = shutil.which(bwrap)
     slot = slot_uid_base if root else None
-    level, userns, disable_userns = Level.NONE, False, False
+    level, userns, disable_userns, private_tmpfs = Level.NONE, False, False, False
     if bwrap_path:
         for disable in (True, False):
-            box = Sandbox(Level.FULL, slot_uid=slot, cgroups=cgroups, bwrap=bwrap_path, disable_userns=disable)
-            try:
-                result = _try(box)
-            finally:
-                box.cleanup()
+            result, private_tmpfs = _try(
+                Level.FULL, slot_uid=slot, cgroups=cgroups, bwrap=bwrap_path, disable_userns=disable
+            )
             if result.verdict == Verdict.OK:
                 level, userns, disable_userns = Level.FULL, True, disable
                 break
-            logger.info("bwrap probe failed: %s", result.stderr[-300:].decode("utf-8", "replace").strip())
         if level == Level.FULL and not disable_userns:
             missing.append("bwrap --disable-userns (nested user namespaces stay possible)")
         if level != Level.FULL:
@@ -107,12 +118,17 @@ def probe(*, bwrap="bwrap", slot_uid_base=61000, use_cgroups=True):
     else:
         missing.append("bubblewrap (apt install bubblewrap): no network/filesystem isolation")
     if level == Level.NONE and root:
-        box = Sandbox(Level.REDUCED, slot_uid=slot, cgroups=cgroups)
-        try:
-            if _try(box).verdict == Verdict.OK:
-                level = Level.REDUCED
-        finally:
-            box.cleanup()
+        result, private_tmpfs = _try(Level.REDUCED, slot_uid=slot, cgroups=cgroups)
+        if result.verdict == Verdict.OK:
+            level = Level.REDUCED
+    if level == Level.NONE:
+        private_tmpfs = False  # no learner code runs at this level unless allowed; then host directories
+    disk_limit = DISK_BYTES_AND_FILES if private_tmpfs else (DISK_BYTES if level == Level.FULL else None)
+    if disk_limit != DISK_BYTES_AND_FILES:
+        missing.append(
+            "a private tmpfs per run (mount namespaces): the scratch space is capped "
+            + ("in bytes only, not in files" if disk_limit else "neither in bytes nor in files")
+        )
     if not root:
         missing.append("per-slot UIDs (the worker is not root)")
     report = ProbeReport(
@@ -124,6 +140,7 @@ def probe(*, bwrap="bwrap", slot_uid_base=61000, use_cgroups=True):
         slot_uids=root and level != Level.NONE,
         cgroup_memory=available["memory"],
         cgroup_pids=available["pids"],
+        disk_limit=disk_limit,
         missing=missing,
         cgroups=cgroups,
     )

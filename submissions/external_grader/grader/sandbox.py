@@ -38,6 +38,7 @@ import time
 
 from .i18n import gettext
 from .limits import VERDICT_MESSAGES, Limits, Verdict
+from .scratch import ScratchSpace, mounts_supported
 
 __all__ = ["Level", "RunResult", "Sandbox", "SAFE_PATH"]
 
@@ -53,6 +54,8 @@ TOP_LEVEL_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 MEMORY_MARKERS = (b"MemoryError", b"java.lang.OutOfMemoryError", b"heap out of memory", b"std::bad_alloc")
 #: Markers in stderr that mean a write failed at RLIMIT_FSIZE (runtimes that ignore SIGXFSZ).
 FILE_SIZE_MARKERS = (b"File too large", b"[Errno 27]", b"EFBIG")
+#: Markers in stderr that mean the scratch space was full (bytes or files).
+DISK_MARKERS = (b"No space left on device", b"[Errno 28]", b"ENOSPC")
 
 
 class Level(enum.StrEnum):
@@ -107,6 +110,7 @@ class Sandbox:
         disable_userns=True,
         extra_ro_binds=(),
         base_dir=None,
+        private_tmpfs=True,
     ):
         self.level = Level(level)
         self.is_root = os.geteuid() == 0
@@ -118,6 +122,9 @@ class Sandbox:
         self.bwrap = shutil.which(bwrap) or bwrap
         self.disable_userns = disable_userns
         self.extra_ro_binds = tuple(extra_ro_binds)
+        # The run's scratch space: a tmpfs of its own capped in bytes and files (True), or only what the level
+        # offers without it (bwrap's size-capped tmpfs at level full; host directories otherwise).
+        self.private_tmpfs = bool(private_tmpfs) and mounts_supported()
         self._own_base = base_dir is None
         self.base_dir = base_dir or tempfile.mkdtemp(prefix="submissions-grader-", dir=work_root())
         os.chmod(self.base_dir, 0o711)
@@ -167,7 +174,7 @@ class Sandbox:
             "TMPDIR": "/tmp" if self.level == Level.FULL else paths["work"],
         }
 
-    def _bwrap_argv(self, argv, env, app_dir, app_writable, work_dir, cwd, limits):
+    def _bwrap_argv(self, argv, env, app_dir, app_writable, work_dir, cwd, limits, scratch):
         uid = self.slot_uid if self.slot_uid is not None else os.getuid()
         gid = self.slot_uid if self.slot_uid is not None else os.getgid()
         cmd = [self.bwrap, "--unshare-all", "--unshare-user"]
@@ -188,10 +195,16 @@ class Sandbox:
             etc += sorted(glob.glob(pattern))
         for path in etc + list(self.extra_ro_binds):
             cmd += ["--ro-bind", path, path]
-        cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
+        cmd += ["--proc", "/proc", "--dev", "/dev"]
         cmd += ["--bind" if app_writable else "--ro-bind", app_dir, "/app"]
-        if work_dir:
-            cmd += ["--bind", work_dir, "/work"]
+        if scratch is not None:  # the run's own tmpfs, mounted by the child before bwrap starts
+            cmd += ["--bind", scratch.tmp, "/tmp"]
+            if work_dir:
+                cmd += ["--bind", scratch.work, "/work"]
+        else:  # bwrap's tmpfs: capped in bytes (each directory on its own), not in files
+            cmd += ["--size", str(limits.disk_bytes), "--tmpfs", "/tmp"]
+            if work_dir:
+                cmd += ["--size", str(limits.disk_bytes), "--tmpfs", "/work"]
         cmd += ["--remount-ro", "/", "--chdir", cwd, "--"]
         return cmd + list(argv)
 
@@ -220,40 +233,58 @@ class Sandbox:
         Run ``argv`` (items may use ``{app}`` and ``{work}``, the directories as seen from inside).
 
         ``app_dir`` holds the submission (read-only unless ``app_writable``, as for a compile step);
-        ``work_dir`` is the one writable directory of a run (the current directory when given).
+        ``work_dir``, an empty directory, asks for a writable work directory (the current directory): the
+        run's scratch space is mounted on it for the run only, so it starts empty, is capped by
+        ``limits.disk_bytes`` and ``limits.disk_files`` (``/tmp`` included) and is discarded afterwards.
         """
         limits = limits or Limits()
+        if work_dir and any(os.scandir(work_dir)):
+            raise ValueError(f"work_dir {work_dir!r} is not empty: put a run's input files in app_dir")
         self._prepare_dir(app_dir, app_writable)
-        if work_dir:
+        scratch = self._scratch(work_dir, limits)
+        if work_dir and scratch is None:
             self._prepare_dir(work_dir, True)
         paths = self.inside_paths(app_dir, work_dir)
         argv = [part.format(**paths) for part in argv]
         cwd = (cwd or ("{work}" if work_dir else "{app}")).format(**paths)
         env = self.environment(paths)
         if self.level == Level.FULL:
-            command, popen_env, popen_cwd = (
-                self._bwrap_argv(argv, env, app_dir, app_writable, work_dir, cwd, limits),
-                {},
-                "/",
-            )
+            command = self._bwrap_argv(argv, env, app_dir, app_writable, work_dir, cwd, limits, scratch)
+            popen_env, popen_cwd = {}, "/"
         else:
             command, popen_env, popen_cwd = argv, env, cwd
         io_dir = tempfile.mkdtemp(prefix="io-", dir=self.base_dir)
         try:
-            return self._execute(command, popen_env, popen_cwd, stdin, limits, io_dir)
+            return self._execute(command, popen_env, popen_cwd, stdin, limits, io_dir, scratch)
         finally:
+            if scratch is not None:
+                scratch.close()
+                shutil.rmtree(scratch.root, ignore_errors=True)
             shutil.rmtree(io_dir, ignore_errors=True)
 
-    def _execute(self, command, env, cwd, stdin, limits, io_dir):
+    def _scratch(self, work_dir, limits):
+        """The run's :class:`ScratchSpace`, or None without private mounts (or nothing writable to cap)."""
+        if not self.private_tmpfs or not (work_dir or self.level == Level.FULL):
+            return None
+        owner = (self.slot_uid, self.slot_uid) if self.slot_uid is not None else (os.getuid(), os.getgid())
+        return ScratchSpace(
+            self.new_dir("scratch-"),
+            size=limits.disk_bytes,
+            files=limits.disk_files,
+            owner=owner,
+            bind_work=work_dir if self.level != Level.FULL else None,
+        )
+
+    def _execute(self, command, env, cwd, stdin, limits, io_dir, scratch):
         stdin_path = os.path.join(io_dir, "stdin")
         with open(stdin_path, "wb") as handle:
             handle.write(stdin or b"")
         cgroup = None
         if self.cgroups is not None:
             try:
-                cgroup = self.cgroups.create(
-                    limits.memory_bytes + (64 * 1024 * 1024 if limits.address_space else 0), limits.processes
-                )
+                # Scratch files live in memory charged to the run: they get their own share on top.
+                memory = limits.memory_bytes + limits.disk_bytes + (64 * 1024 * 1024 if limits.address_space else 0)
+                cgroup = self.cgroups.create(memory, limits.processes)
             except OSError as exc:
                 logger.warning("could not create the run's cgroup: %s", exc)
         rlimits = self._rlimits(limits)
@@ -264,6 +295,8 @@ class Sandbox:
                 cgroup.join_self()
             for which, value in rlimits:
                 resource.setrlimit(which, value)
+            if scratch is not None:
+                scratch.enter()
             if slot is not None:
                 os.setgroups([])
                 os.setresgid(slot, slot, slot)
@@ -286,13 +319,16 @@ class Sandbox:
                     start_new_session=True,
                     preexec_fn=preexec,  # noqa: PLW1509 - C-level calls only (see ADR 0012)
                 )
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             if cgroup is not None:
                 cgroup.remove()
             logger.error("sandbox start failed: %s", exc)
             return RunResult(
                 Verdict.SANDBOX_ERROR, None, None, b"", str(exc).encode(), False, False, 0.0, 0.0, detail=str(exc)
             )
+
+        if scratch is not None:
+            scratch.receive()
 
         def on_timeout():
             timed_out.set()
@@ -312,6 +348,10 @@ class Sandbox:
         proc.returncode = os.waitstatus_to_exitcode(status)
         oom = False
         cpu = usage.ru_utime + usage.ru_stime
+        disk_full = False
+        if scratch is not None:
+            disk_full = scratch.exhausted()
+            scratch.close()  # frees the tmpfs before its memory cgroup goes
         if cgroup is not None:
             oom = cgroup.oom_kills() > 0
             cpu = max(cpu, cgroup.cpu_seconds() or 0.0)
@@ -326,7 +366,9 @@ class Sandbox:
             sig = -rc
         elif self.level == Level.FULL and rc > 128:
             sig = rc - 128  # bwrap's init relays a signal death as 128 + signal
-        verdict = self._verdict(rc, sig, timed_out.is_set(), oom, stderr, max(out_size, err_size), limits, cpu)
+        verdict = self._verdict(
+            rc, sig, timed_out.is_set(), oom, disk_full, stderr, max(out_size, err_size), limits, cpu
+        )
         if verdict == Verdict.SANDBOX_ERROR:
             logger.error("sandbox failure (rc=%s): %s", rc, stderr[-500:].decode("utf-8", "replace"))
         return RunResult(
@@ -342,7 +384,7 @@ class Sandbox:
             oom_killed=oom,
         )
 
-    def _verdict(self, rc, sig, timed_out, oom, stderr, out_size, limits, cpu):
+    def _verdict(self, rc, sig, timed_out, oom, disk_full, stderr, out_size, limits, cpu):
         if timed_out:
             return Verdict.WALL_LIMIT
         if oom:
@@ -351,6 +393,8 @@ class Sandbox:
             return Verdict.CPU_LIMIT
         if sig == signal.SIGKILL and cpu >= math.ceil(limits.cpu_seconds):
             return Verdict.CPU_LIMIT  # the hard CPU limit
+        if disk_full:
+            return Verdict.DISK_LIMIT
         if sig == signal.SIGXFSZ or out_size >= limits.file_size:
             return Verdict.OUTPUT_LIMIT
         if rc == 0:
@@ -361,6 +405,8 @@ class Sandbox:
             return Verdict.MEMORY_LIMIT
         if any(marker in stderr for marker in FILE_SIZE_MARKERS):
             return Verdict.OUTPUT_LIMIT
+        if any(marker in stderr for marker in DISK_MARKERS):
+            return Verdict.DISK_LIMIT
         if sig is not None:
             return Verdict.SIGNALED
         return Verdict.RUNTIME_ERROR

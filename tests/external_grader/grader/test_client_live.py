@@ -233,6 +233,11 @@ HOSTILE = {
     "memory_hog": ("x = []\nwhile True:\n    x.append(b'm' * (1 << 20))\n", "", "Memory limit exceeded"),
     "output_flood": ("import sys\nwhile True:\n    sys.stdout.write('f' * 65536)\n", "", "Output limit exceeded"),
     "sleeper": ("import time\ntime.sleep(60)\n", "", "Time limit exceeded"),
+    "disk_filler": (
+        "i = 0\nwhile True:\n    open(f'fill{i}', 'wb').write(b'd' * (4 << 20))\n    i += 1\n",
+        "",
+        "Disk limit exceeded",
+    ),
     "spinner": ("while True:\n    pass\n", "", "Time limit exceeded"),
     "secret_reader": (
         "try:\n    print(open(__SECRET__).read())\nexcept OSError:\n    print('hidden')\n",

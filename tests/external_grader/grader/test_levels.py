@@ -25,6 +25,7 @@ def _report(level):
         slot_uids=False,
         cgroup_memory=False,
         cgroup_pids=False,
+        disk_limit=None,
         missing=["bubblewrap"],
     )
 
@@ -149,6 +150,26 @@ def test_reduced_level_enforces_cpu_memory_and_processes(reduced):
     assert 0 < int(result.stdout) < 24
 
 
+def test_reduced_level_caps_the_work_dir_in_bytes_and_files(reduced):
+    """No bwrap here: the run's private tmpfs is mounted on the host path of its work directory."""
+    assert reduced.private_tmpfs
+    filler = (
+        "import os\nn = 0\ntry:\n    for i in range(64):\n        open(f'f{i}', 'wb').write(b'r' * (2 << 20)); n += 1\n"
+        "except OSError as exc:\n    print(n, exc.errno)\n"
+    )
+    result = _run_python(reduced, filler, Limits(disk_bytes=8 * 1024 * 1024))
+    assert result.verdict == Verdict.DISK_LIMIT, result
+    written, code = result.stdout.split()
+    assert int(written) <= 4 and code == b"28"
+    files = (
+        "n = 0\ntry:\n    for i in range(3000):\n        open(f'e{i}', 'w').close(); n += 1\n"
+        "except OSError:\n    print(n)\n"
+    )
+    result = _run_python(reduced, files, Limits(disk_files=100))
+    assert result.verdict == Verdict.DISK_LIMIT, result
+    assert int(result.stdout) <= 100
+
+
 NON_ROOT_SCRIPT = """
 import json
 from submissions.external_grader.grader.limits import Limits
@@ -163,9 +184,14 @@ with open(app + "/m.py", "w") as handle:
         "    n += 1\\nprint(n)\\n"
     )
 result = box.run(["/usr/bin/python3", "{app}/m.py"], app_dir=app, limits=Limits(processes=30))
+with open(app + "/d.py", "w") as handle:
+    handle.write("n = 0\\ntry:\\n    for i in range(3000):\\n        open(f'e{i}', 'w').close(); n += 1\\n"
+                 "except OSError:\\n    print(n)\\n")
+work = box.new_dir("w-")
+disk = box.run(["/usr/bin/python3", "{app}/d.py"], app_dir=app, work_dir=work, limits=Limits(disk_files=50))
 box.cleanup()
 print(json.dumps({"level": report.level, "missing": report.missing, "verdict": result.verdict,
-                  "forks": int(result.stdout or 0)}))
+                  "forks": int(result.stdout or 0), "disk_verdict": disk.verdict, "files": disk.stdout.decode()}))
 """
 
 
@@ -191,3 +217,6 @@ def test_non_root_worker_gets_full_isolation_and_a_process_bound():
     assert any("per-slot UIDs" in item for item in report["missing"])
     assert report["verdict"] == "ok"
     assert 0 < report["forks"] < 30
+    # an unprivileged worker caps the scratch space too (a user namespace of its own lets it mount the tmpfs)
+    assert report["disk_verdict"] == "disk_limit", report
+    assert 0 < int(report["files"]) <= 50

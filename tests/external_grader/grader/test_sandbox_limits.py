@@ -222,10 +222,11 @@ def test_many_files_fill_the_private_tmp(isolation, runner):
         "except OSError as exc:\n"
         "    print(errno.errorcode[exc.errno], count)\n"
     )
-    result = runner.python(code, Limits(tmp_size=8 * MiB, memory_bytes=256 * MiB))
+    result = runner.python(code, Limits(disk_bytes=8 * MiB, memory_bytes=256 * MiB))
     name, count = result.stdout.split()
     assert name == b"ENOSPC", result
     assert int(count) <= 32
+    assert result.verdict == Verdict.DISK_LIMIT
 
 
 def test_network_connection_to_a_host_loopback_listener_fails(isolation, runner):
