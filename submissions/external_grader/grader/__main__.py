@@ -16,7 +16,9 @@ import os
 import sys
 
 from .languages import LANGUAGES
+from .leftovers import sweep
 from .probe import InsecureSandboxError, probe
+from .sandbox import work_root
 from .worker import GraderConfig, JsonFormatter, Supervisor
 
 logger = logging.getLogger("submissions.external_grader.grader")
@@ -80,6 +82,10 @@ def configure_logging(fmt, level):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     configure_logging(args.log_format, args.log_level)
+    if not args.probe:
+        swept = sweep(work_root())
+        if any(swept.values()):
+            logger.info("removed what dead graders left", extra={"fields": swept})
     report = probe(slot_uid_base=args.slot_uid_base)
     languages = {name: not lang.missing_tools() for name, lang in LANGUAGES.items()}
     health = {**report.as_dict(), "languages": languages}

@@ -10,17 +10,19 @@ supported path (sandbox spec §1).
 
 import contextlib
 import errno
+import functools
 import logging
 import os
 import signal
 import time
 import uuid
 
-__all__ = ["CgroupRoot", "RunCgroup"]
+__all__ = ["CgroupRoot", "RunCgroup", "owner_tag", "remove_dirs"]
 
 logger = logging.getLogger(__name__)
 
 PARENT = "submissions-grader"
+CONTROLLERS = ("memory", "pids", "cpuacct")
 
 
 def _write(path, value):
@@ -31,6 +33,80 @@ def _write(path, value):
 def _read(path):
     with open(path) as handle:
         return handle.read()
+
+
+def process_start(pid):
+    """The start time of ``pid`` in clock ticks since boot, or None when there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rpartition(b")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return int(fields[19])  # field 22 of proc(5); the fields after the command name start at field 3
+
+
+def pid_namespace():
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+@functools.cache
+def _tag(pid):
+    return f"{pid}-{process_start(pid) or 0}-{pid_namespace()}"
+
+
+def owner_tag():
+    """
+    ``<pid>-<start time>-<pid namespace>`` of this process, in the name of every cgroup directory it makes, so a
+    later grader can tell a dead owner's directories from a live one's (``leftovers.sweep``).
+    """
+    return _tag(os.getpid())
+
+
+def cgroup_pids(path):
+    """The processes in the cgroup directory ``path`` (none when it is gone)."""
+    try:
+        return [int(pid) for pid in _read(os.path.join(path, "cgroup.procs")).split()]
+    except OSError:
+        return []
+
+
+def kill_processes(dirs, rounds=50):
+    """SIGKILL every process in the cgroup directories ``dirs`` until they are empty (bounded); how many."""
+    killed = 0
+    for _ in range(rounds):
+        left = {pid for path in dirs for pid in cgroup_pids(path)}
+        if not left:
+            break
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        time.sleep(0.005)
+    return killed
+
+
+def remove_dirs(dirs):
+    """
+    Kill what is left in the cgroup directories ``dirs``, then remove them, retrying the ~1 ms of ``EBUSY``
+    after the last process exits (sandbox spec §1). Returns how many processes were killed.
+    """
+    killed = kill_processes(dirs)
+    for path in dirs:
+        for attempt in range(100):
+            try:
+                os.rmdir(path)
+                break
+            except FileNotFoundError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EBUSY or attempt == 99:
+                    logger.warning("could not remove cgroup %s: %s", path, exc)
+                    break
+                time.sleep(0.002)
+    return killed
 
 
 class CgroupRoot:
@@ -50,7 +126,7 @@ class CgroupRoot:
         parent = os.path.join(top, PARENT)
         try:
             os.makedirs(parent, exist_ok=True)
-            probe = os.path.join(parent, f"probe-{uuid.uuid4().hex[:8]}")
+            probe = os.path.join(parent, f"probe-{owner_tag()}-{uuid.uuid4().hex[:8]}")
             os.mkdir(probe)
             os.rmdir(probe)
         except OSError as exc:
@@ -73,7 +149,7 @@ class RunCgroup:
     """The cgroup directories of one run."""
 
     def __init__(self, root, memory_bytes, processes):
-        name = f"run-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        name = f"run-{owner_tag()}-{uuid.uuid4().hex[:8]}"
         self.dirs = []
         self.memory_dir = None
         if root.memory:
@@ -138,38 +214,12 @@ class RunCgroup:
             return 0
 
     def pids(self):
-        found = set()
-        for path in self.procs_files:
-            try:
-                found.update(int(p) for p in _read(path).split())
-            except OSError:
-                continue
-        return found
+        return {pid for path in self.dirs for pid in cgroup_pids(path)}
 
     def kill_all(self, rounds=50):
         """SIGKILL every process still in the cgroups until they are empty (bounded)."""
-        for _ in range(rounds):
-            left = self.pids()
-            if not left:
-                return True
-            for pid in left:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.005)
+        kill_processes(self.dirs, rounds)
         return not self.pids()
 
     def remove(self):
-        self.kill_all()
-        for path in self.dirs:
-            for attempt in range(100):
-                try:
-                    os.rmdir(path)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError as exc:
-                    # EBUSY for ~1 ms after the last process exits (sandbox spec §1).
-                    if exc.errno != errno.EBUSY or attempt == 99:
-                        logger.warning("could not remove cgroup %s: %s", path, exc)
-                        break
-                    time.sleep(0.002)
+        remove_dirs(self.dirs)

@@ -37,6 +37,7 @@ import threading
 import time
 
 from .i18n import gettext
+from .leftovers import RUN_DIR_PREFIX, hold_lock
 from .limits import VERDICT_MESSAGES, Limits, Verdict
 from .scratch import ScratchSpace, mounts_supported
 
@@ -126,7 +127,12 @@ class Sandbox:
         # offers without it (bwrap's size-capped tmpfs at level full; host directories otherwise).
         self.private_tmpfs = bool(private_tmpfs) and mounts_supported()
         self._own_base = base_dir is None
-        self.base_dir = base_dir or tempfile.mkdtemp(prefix="submissions-grader-", dir=work_root())
+        self._lock = None
+        if self._own_base:
+            # Locked while this grader lives: a later grader removes it if this one is killed (leftovers.py).
+            base_dir = tempfile.mkdtemp(prefix=f"{RUN_DIR_PREFIX}{os.getpid()}-", dir=work_root())
+            self._lock = hold_lock(base_dir)
+        self.base_dir = base_dir
         os.chmod(self.base_dir, 0o711)
 
     # -- directories ------------------------------------------------------------------------------
@@ -158,6 +164,9 @@ class Sandbox:
     def cleanup(self):
         if self._own_base:
             shutil.rmtree(self.base_dir, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
     # -- command line -----------------------------------------------------------------------------
     def inside_paths(self, app_dir, work_dir):

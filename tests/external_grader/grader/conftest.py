@@ -93,3 +93,15 @@ class Runner:
 @pytest.fixture
 def runner(box):
     return Runner(box)
+
+
+@pytest.fixture
+def grader_account():
+    """A grader account (member of the ``xqueue`` group) for the tests against a live server."""
+    from django.contrib.auth.models import Group, User
+
+    from .live import PASSWORD, USERNAME
+
+    user = User.objects.create_user(username=USERNAME, password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name="xqueue")[0])
+    return user

@@ -6,15 +6,11 @@ reference grader, graded in the real sandbox and posted back; the scores land in
 """
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.db import connection
 
 from submissions import api
@@ -28,38 +24,10 @@ from submissions.external_grader.grader.worker import GraderConfig, Supervisor
 from submissions.external_grader.models import ExternalGraderDetail
 
 from .conftest import TEST_SLOT_UID_BASE
+from .live import PASSWORD, QUEUE, json_logs, start_grader, status, submit
 from .programs import BROKEN, PRODUCT, SUM, SUM_TESTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "grader-live-secret"
-QUEUE = "live-grader-queue"
-
-
-@pytest.fixture
-def grader_account():
-    user = User.objects.create_user(username="livegrader", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name="xqueue")[0])
-    return user
-
-
-def submit(index, language, source, tests=SUM_TESTS, points=3, limits=None):
-    item = {
-        "student_id": f"learner-{index}",
-        "course_id": "course-v1:Demo+CS1+2026",
-        "item_id": f"problem-{language}",
-        "item_type": "problem",
-    }
-    payload = {"language": language, "tests": tests}
-    if limits:
-        payload["limits"] = limits
-    return api.create_external_grader_detail(
-        item, source, QUEUE, f"lms-key-{index}", points_possible=points, grader_payload=json.dumps(payload)
-    )
-
-
-def _status(detail):
-    return ExternalGraderDetail.objects.get(pk=detail.pk).status  # the FSM field forbids refresh_from_db
 
 
 def _client(live_server, password=PASSWORD):
@@ -111,7 +79,7 @@ def test_login_handshake_and_protocol_calls(live_server, grader_account):
     assert client.put_result(item, reply) is True
     assert client.put_result(item, reply) is True  # exact duplicate: accepted as a no-op
     assert client.put_result(item, {**reply, "score": 0.5}) is False  # retired row: rejected, not retried
-    assert _status(detail) == "retired"
+    assert status(detail) == "retired"
     assert api.get_latest_score_for_submission(detail.submission.uuid)["points_earned"] == 3
 
 
@@ -177,44 +145,22 @@ def test_workers_grade_every_language_end_to_end(live_server, grader_account, is
 def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolation):
     source = "import time\ntime.sleep(2.5)\na, b = map(int, input().split())\nprint(a + b)\n"
     detail = submit(30, "python", source, tests=SUM_TESTS[:1], points=1)
-    env = {**os.environ, "GRADER_PASSWORD": PASSWORD}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "submissions.external_grader.grader",
-            "--server",
-            live_server.url,
-            "--queue",
-            QUEUE,
-            "--username",
-            "livegrader",
-            "--workers",
-            "1",
-            "--poll-interval",
-            "0.2",
-            "--slot-uid-base",
-            str(TEST_SLOT_UID_BASE + 10),
-        ],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_grader(live_server.url)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if _status(detail) == "pulled":
+            if status(detail) == "pulled":
                 break
             time.sleep(0.05)
-        assert _status(detail) == "pulled"
+        assert status(detail) == "pulled"
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, stderr
-    assert _status(detail) == "retired"
-    logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert status(detail) == "retired"
+    logs = json_logs(stderr)
     assert any(entry["msg"] == "graded" and entry["posted"] for entry in logs), stderr
     assert all(entry["level"] in ("debug", "info", "warning", "error", "critical") for entry in logs)
     assert any(entry["msg"] == "sandbox" and entry["field_level"] == isolation.level for entry in logs)
