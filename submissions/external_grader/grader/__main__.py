@@ -1,12 +1,17 @@
 """
-Command line of the reference grader::
+Command line of the reference grader (installed as ``submissions-grader``)::
 
-    python -m submissions.external_grader.grader --server http://127.0.0.1:8000 --queue demo \\
+    submissions-grader --server http://127.0.0.1:8000 --queue demo \\
         --username grader --workers 2            # password from GRADER_PASSWORD or --password-file
 
-Every option has an environment variable (``GRADER_SERVER``, ``GRADER_QUEUE``, ``GRADER_USERNAME``,
-``GRADER_PASSWORD``, ``GRADER_WORKERS``, ``GRADER_PLUGIN``, ``GRADER_ALLOW_INSECURE``...). ``--probe`` prints
-the sandbox report (isolation level, missing features, available languages) as JSON and exits.
+``python -m submissions.external_grader.grader`` is the same program. Every option has an environment
+variable (``GRADER_SERVER``, ``GRADER_QUEUE``, ``GRADER_USERNAME``, ``GRADER_PASSWORD``, ``GRADER_WORKERS``,
+``GRADER_PLUGIN``, ``GRADER_ALLOW_INSECURE``...). ``--probe`` prints the sandbox report (isolation level,
+missing features, available languages) as JSON and exits.
+
+Exit status: 0 stopped normally; 1 a worker crashed; 2 bad options; 3 no sandbox (see --allow-insecure);
+4 gave up, the server failed for --give-up-after seconds; 5 login refused --login-attempts times in a row;
+6 the server does not know the queue.
 """
 
 import argparse
@@ -19,7 +24,7 @@ from .languages import LANGUAGES
 from .leftovers import sweep
 from .probe import InsecureSandboxError, probe
 from .sandbox import work_root
-from .worker import GraderConfig, JsonFormatter, Supervisor
+from .worker import ExitStatus, GraderConfig, JsonFormatter, Supervisor, TextFormatter
 
 logger = logging.getLogger("submissions.external_grader.grader")
 
@@ -33,8 +38,9 @@ def _flag(name):
 
 
 def build_parser():
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     parser = argparse.ArgumentParser(
-        prog="python -m submissions.external_grader.grader",
+        prog=script if script.startswith("submissions-grader") else "python -m submissions.external_grader.grader",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -59,7 +65,27 @@ def build_parser():
         "--exit-when-empty",
         action="store_true",
         default=_flag("EXIT_WHEN_EMPTY"),
-        help="stop once every worker found the queue empty",
+        help="stop once every worker's last poll was answered 'queue empty' (a failed poll does not count)",
+    )
+    parser.add_argument(
+        "--give-up-after",
+        type=float,
+        default=float(_env("GIVE_UP_AFTER", "600")),
+        metavar="SECONDS",
+        help="stop with status 4 after the server failed (network, 5xx) this long in a row; 0 never (600)",
+    )
+    parser.add_argument(
+        "--login-attempts",
+        type=int,
+        default=int(_env("LOGIN_ATTEMPTS", "3")),
+        help="stop with status 5 after this many refused logins in a row (3)",
+    )
+    parser.add_argument(
+        "--login-interval",
+        type=float,
+        default=float(_env("LOGIN_INTERVAL", "5")),
+        metavar="SECONDS",
+        help="wait between refused logins (5)",
     )
     parser.add_argument("--max-items", type=int, default=None)
     parser.add_argument("--probe", action="store_true", help="print the sandbox report as JSON and exit")
@@ -70,10 +96,7 @@ def build_parser():
 
 def configure_logging(fmt, level):
     handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -97,7 +120,7 @@ def main(argv=None):
         report.require(args.allow_insecure)
     except InsecureSandboxError as exc:
         logger.error("%s", exc)
-        return 3
+        return int(ExitStatus.INSECURE)
     if report.level == "none":
         logger.warning("INSECURE: learner code runs without isolation (--allow-insecure)")
     password = args.password or _env("PASSWORD")
@@ -109,7 +132,7 @@ def main(argv=None):
         missing.append("password")
     if missing:
         logger.error("missing options: %s", ", ".join(missing))
-        return 2
+        return int(ExitStatus.USAGE)
     options = dict(item.split("=", 1) for item in args.plugin_option)
     config = GraderConfig(
         server=args.server,
@@ -120,6 +143,9 @@ def main(argv=None):
         plugin=args.plugin,
         plugin_options=options,
         poll_interval=args.poll_interval,
+        login_interval=args.login_interval,
+        login_attempts=args.login_attempts,
+        give_up_after=args.give_up_after or None,
         timeout=args.timeout,
         slot_uid_base=args.slot_uid_base,
         exit_when_empty=args.exit_when_empty,
@@ -139,8 +165,10 @@ def main(argv=None):
         },
     )
     stats = supervisor.run()
-    logger.info("grader stopped", extra={"fields": stats})
-    return 0
+    status = supervisor.exit_status
+    fields = {**stats, "exit_status": int(status), "reason": supervisor.reason}
+    logger.log(logging.INFO if status == ExitStatus.OK else logging.ERROR, "grader stopped", extra={"fields": fields})
+    return int(status)
 
 
 if __name__ == "__main__":

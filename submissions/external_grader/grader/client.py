@@ -1,29 +1,56 @@
 """
 HTTP client of the XQueue grader protocol (``xqueue-protocol`` spec §3), on the standard library only.
 
-One :class:`XQueueClient` per worker: it owns its cookie jar (the session), logs in with the CSRF
-handshake of current xqueue-watcher builds, logs in again once on 301/302/401/403, never follows
-redirects, and understands both the ``{"return_code", "content"}`` envelope and the legacy
-``{"success": bool}`` shape. ``put_result`` is retried with back-off on network errors, 5xx and
-409-busy, unlike xqueue-watcher, which loses the result.
+One :class:`XQueueClient` per worker: it owns one persistent HTTP/1.1 connection (:mod:`http.client`, TLS
+when the server URL says ``https``; reconnected when the server closes it or a request fails) and a cookie
+jar (the session). It logs in with the CSRF handshake of current xqueue-watcher builds, logs in again once on
+301/302/401/403, never follows redirects, and understands both the ``{"return_code", "content"}`` envelope
+and the legacy ``{"success": bool}`` shape. Each protocol call makes one attempt and sorts the outcome:
+a result, a final refusal (:class:`LoginError`, :class:`ProtocolError`, ``put_result`` returning False) or
+:class:`TransientError` (network error, timeout, 5xx, 429, 409 "being processed"), which :class:`Retry` retries
+with back-off until it gives up (:class:`GaveUp`).
 """
 
+import base64
 import contextlib
 import dataclasses
 import http.client
 import http.cookiejar
+import importlib.metadata
 import json
 import logging
+import random
+import ssl
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
-__all__ = ["XQueueClient", "Item", "ProtocolError", "LoginError", "TransientError", "QueueNotFoundError"]
+__all__ = [
+    "XQueueClient",
+    "Item",
+    "Retry",
+    "ProtocolError",
+    "LoginError",
+    "TransientError",
+    "QueueNotFoundError",
+    "GaveUp",
+    "Interrupted",
+]
 
 logger = logging.getLogger(__name__)
 
 AUTH_STATUSES = (301, 302, 401, 403)
+#: Failures of a connection the server may have closed while it was idle: worth one fresh connection.
+STALE_CONNECTION_ERRORS = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+HOP_BY_HOP = ("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade")
+
+
+def _user_agent():
+    try:
+        version = importlib.metadata.version("django-submissions")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"submissions-grader/{version}"
 
 
 class ProtocolError(Exception):
@@ -39,11 +66,23 @@ class LoginError(ProtocolError):
 
 
 class TransientError(ProtocolError):
-    """A network error, timeout or 5xx: worth trying again later."""
+    """A network error, timeout, 5xx, 429 or 409 "being processed": worth trying again later."""
+
+    def __init__(self, message, status=None, retry_after=None):
+        super().__init__(message, status)
+        self.retry_after = retry_after
 
 
 class QueueNotFoundError(ProtocolError):
     """The server does not know the queue."""
+
+
+class GaveUp(TransientError):
+    """:class:`Retry` stopped trying: the server kept failing for too long (or too many times)."""
+
+
+class Interrupted(Exception):
+    """:class:`Retry` was interrupted by its event while waiting to try again."""
 
 
 @dataclasses.dataclass
@@ -60,15 +99,11 @@ class Item:
         return self.header.get("submission_id")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # surface 301/302 to the caller (the watcher does not follow redirects either)
-
-
 @dataclasses.dataclass
 class Response:
     status: int
     body: bytes
+    headers: dict = dataclasses.field(default_factory=dict)
 
     def envelope(self):
         """``(success, content)`` from either response shape; raises :class:`ProtocolError` otherwise."""
@@ -82,6 +117,19 @@ class Response:
             return bool(data["success"]), data.get("content", data.get("message"))
         raise ProtocolError(f"unexpected response shape (HTTP {self.status})", self.status)
 
+    def content(self):
+        """The envelope's content for messages, or the start of the body when it is not an envelope."""
+        try:
+            return self.envelope()[1]
+        except ProtocolError:
+            return self.body[:200].decode("utf-8", "replace")
+
+    def retry_after(self):
+        try:
+            return max(0.0, float(self.headers.get("retry-after", "")))
+        except ValueError:
+            return None
+
 
 def _decode_member(value):
     if isinstance(value, str):
@@ -92,19 +140,77 @@ def _decode_member(value):
     return value if value is not None else {}
 
 
-class XQueueClient:
-    """A grader's session with one XQueue-compatible server."""
+class Retry:
+    """
+    Calls a protocol call until it does not raise :class:`TransientError`, waiting ``first`` seconds, doubling
+    up to ``maximum`` (±20 % jitter, at least the server's ``Retry-After``). Gives up with :class:`GaveUp` once
+    calls have failed for ``give_up_after`` seconds in a row (None: never), or after ``attempts`` attempts of
+    one call (None: no count). Any success resets the clock, so one ``Retry`` per worker measures how long the
+    server has been failing across its calls. ``interrupt`` (a :class:`threading.Event`) cuts a wait short
+    with :class:`Interrupted`.
+    """
 
-    def __init__(self, server, username, password, *, timeout=10.0, prefix="xqueue/"):
+    def __init__(self, *, first=0.5, maximum=10.0, give_up_after=None, attempts=None):
+        self.first = first
+        self.maximum = maximum
+        self.give_up_after = give_up_after
+        self.attempts = attempts
+        self.failing_since = None
+
+    def call(self, function, *args, interrupt=None, on_retry=None, **kwargs):
+        delay = self.first
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = function(*args, **kwargs)
+            except TransientError as exc:
+                now = time.monotonic()
+                if self.failing_since is None:
+                    self.failing_since = now
+                failing_for = now - self.failing_since
+                if (self.give_up_after is not None and failing_for >= self.give_up_after) or (
+                    self.attempts is not None and attempt >= self.attempts
+                ):
+                    raise GaveUp(
+                        f"gave up after {attempt} attempt(s), failing for {failing_for:.1f}s: {exc}", exc.status
+                    ) from exc
+                wait = max(delay * random.uniform(0.8, 1.2), exc.retry_after or 0.0)
+                if on_retry is not None:
+                    on_retry(exc, wait, attempt)
+                if interrupt is not None:
+                    if interrupt.wait(wait):
+                        raise Interrupted(str(exc)) from exc
+                else:
+                    time.sleep(wait)
+                delay = min(self.maximum, delay * 2)
+            else:
+                self.failing_since = None
+                return result
+
+
+class XQueueClient:
+    """A grader's session with one XQueue-compatible server, over one persistent connection."""
+
+    def __init__(self, server, username, password, *, timeout=10.0, prefix="xqueue/", ssl_context=None):
         self.server = server.rstrip("/") + "/"
         self.prefix = urllib.parse.urljoin(self.server, prefix)
         self.username = username
         self._password = password
         self.timeout = timeout
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
         self.headers = {}
         self.logins = 0
+        #: TCP connections opened so far (one per worker unless the server or the network closed them).
+        self.connections = 0
+        self.user_agent = _user_agent()
+        target = urllib.parse.urlsplit(self.prefix)
+        if target.scheme not in ("http", "https") or not target.hostname:
+            raise ValueError(f"server URL must be http:// or https://, not {server!r}")
+        self._target = target
+        self._ssl_context = ssl_context
+        self._connection = None
+        self._proxy, self._proxy_headers = self._find_proxy(target)
 
     def __repr__(self):  # never shows the password or cookies
         return f"XQueueClient({self.server!r}, username={self.username!r})"
@@ -118,25 +224,86 @@ class XQueueClient:
                 return cookie.value
         return None
 
+    # -- transport --------------------------------------------------------------------------------
+    @staticmethod
+    def _find_proxy(target):
+        """The ``http_proxy``/``https_proxy`` to use (urllib's rules, ``no_proxy`` included), or None."""
+        proxy = urllib.request.getproxies().get(target.scheme)
+        if not proxy or urllib.request.proxy_bypass(target.hostname):
+            return None, {}
+        parsed = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        headers = {}
+        if parsed.username:
+            userinfo = f"{urllib.parse.unquote(parsed.username)}:{urllib.parse.unquote(parsed.password or '')}"
+            headers["Proxy-Authorization"] = "Basic " + base64.b64encode(userinfo.encode()).decode()
+        return parsed, headers
+
+    def _connect(self):
+        target, proxy = self._target, self._proxy
+        host, port = (proxy.hostname, proxy.port or 80) if proxy else (target.hostname, target.port)
+        if target.scheme == "https":
+            context = self._ssl_context or ssl.create_default_context()
+            connection = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=context)
+            if proxy:
+                connection.set_tunnel(target.hostname, target.port or 443, headers=self._proxy_headers)
+        else:
+            connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        self.connections += 1
+        return connection
+
+    def close(self):
+        """Close the connection (the next request opens a new one)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
     def _send(self, method, path, *, params=None, data=None, headers=None):
         url = self.url(path)
         if params:
             url += "?" + urllib.parse.urlencode(params)
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        # A urllib Request only carries the cookie jar's view of the exchange (domain, path, secure...).
         request = urllib.request.Request(url, data=body, method=method)
-        request.add_header("Accept", "application/json")
+        self.jar.add_cookie_header(request)
+        all_headers = {"Accept": "application/json", "User-Agent": self.user_agent, **self.headers, **(headers or {})}
+        all_headers.update(request.unredirected_hdrs)
         if body is not None:
-            request.add_header("Content-Type", "application/x-www-form-urlencoded")
-        for key, value in {**self.headers, **(headers or {})}.items():
-            request.add_header(key, value)
-        try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                return Response(response.status, response.read())
-        except urllib.error.HTTPError as exc:
-            with exc:
-                return Response(exc.code, exc.read())
-        except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            raise TransientError(f"{method} {path}: {getattr(exc, 'reason', exc)}") from exc
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if self._proxy and self._target.scheme == "http":
+            target = url  # an HTTP proxy takes the absolute URL
+            all_headers.update(self._proxy_headers)
+        else:
+            parts = urllib.parse.urlsplit(url)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        for fresh in (False, True):
+            reused = self._connection is not None
+            if not reused:
+                self._connection = self._connect()
+            try:
+                self._connection.request(method, target, body=body, headers=all_headers)
+                response = self._connection.getresponse()
+                payload = response.read()
+            except STALE_CONNECTION_ERRORS as exc:
+                self.close()
+                if reused and not fresh:
+                    continue  # the server closed the idle connection: once more on a new one
+                raise TransientError(f"{method} {path}: {exc!r}") from exc
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                self.close()
+                raise TransientError(f"{method} {path}: {exc!r}") from exc
+            if response.will_close:
+                self.close()
+            self.jar.extract_cookies(response, request)
+            headers = {key.lower(): value for key, value in response.getheaders() if key.lower() not in HOP_BY_HOP}
+            return Response(response.status, payload, headers)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _classify(self, what, response):
+        """Raise :class:`TransientError` for the answers worth retrying (5xx, 429)."""
+        if response.status >= 500 or response.status == 429:
+            raise TransientError(
+                f"{what}: HTTP {response.status}: {response.content()}", response.status, response.retry_after()
+            )
 
     # -- session ----------------------------------------------------------------------------------
     def login(self):
@@ -152,12 +319,11 @@ class XQueueClient:
         response = self._send(
             "POST", "login/", data={"username": self.username, "password": self._password}, headers=headers
         )
-        if response.status >= 500:
-            raise TransientError(f"login: HTTP {response.status}", response.status)
+        self._classify("login", response)
         try:
             ok, content = response.envelope()
         except ProtocolError:
-            ok, content = False, None
+            ok, content = False, response.content()
         if response.status != 200 or not ok:
             raise LoginError(f"login refused (HTTP {response.status}): {content}", response.status)
         self.headers = {"Referer": self.server}
@@ -181,6 +347,7 @@ class XQueueClient:
             self._send("POST", "logout/")
         self.jar.clear()
         self.headers = {}
+        self.close()
 
     # -- protocol ---------------------------------------------------------------------------------
     def status(self):
@@ -189,6 +356,7 @@ class XQueueClient:
 
     def get_queuelen(self, queue_name):
         response = self.request("GET", "get_queuelen/", params={"queue_name": queue_name})
+        self._classify("get_queuelen", response)
         ok, content = response.envelope()
         if response.status == 404:
             raise QueueNotFoundError(str(content), 404)
@@ -197,10 +365,9 @@ class XQueueClient:
         return int(content)
 
     def get_submission(self, queue_name):
-        """The next :class:`Item`, or None when the queue is empty."""
+        """The next :class:`Item`, or None when the server answered that the queue is empty."""
         response = self.request("GET", "get_submission/", params={"queue_name": queue_name})
-        if response.status >= 500:
-            raise TransientError(f"get_submission: HTTP {response.status}", response.status)
+        self._classify("get_submission", response)
         if response.status == 404:
             raise QueueNotFoundError(f"queue {queue_name!r} not found", 404)
         if response.status in AUTH_STATUSES:
@@ -225,49 +392,24 @@ class XQueueClient:
             files=_decode_member(message.get("xqueue_files", "{}")),
         )
 
-    def put_result(self, item, reply, *, attempts=6, backoff=0.5, max_backoff=8.0, should_stop=None):
+    def put_result(self, item, reply):
         """
-        Post ``reply`` for ``item``; True when the server accepted it.
-
-        Retries network errors, 5xx and 409 "currently being processed" with exponential back-off; gives up
-        at once on other answers (a late reply whose key was superseded, a malformed reply...).
+        Post ``reply`` for ``item`` once: True when the server accepted it, False when it refused it for good
+        (a late reply whose key was superseded, a malformed reply...). Raises :class:`TransientError` for
+        network errors, 5xx and 409 "currently being processed": retry with :class:`Retry`.
         """
         data = {"xqueue_header": item.raw_header, "xqueue_body": json.dumps(reply)}
-        delay = backoff
-        for attempt in range(1, attempts + 1):
-            retry_reason = None
-            try:
-                response = self.request("POST", "put_result/", data=data)
-            except TransientError as exc:
-                retry_reason = str(exc)
-            else:
-                try:
-                    ok, content = response.envelope()
-                except ProtocolError:
-                    ok, content = False, response.body[:200]
-                if response.status == 200 and ok:
-                    return True
-                busy = response.status == 409 and "being processed" in str(content)
-                if response.status >= 500 or busy:
-                    retry_reason = f"HTTP {response.status}: {content}"
-                else:
-                    logger.warning(
-                        "put_result rejected for submission %s (HTTP %s): %s",
-                        item.submission_id,
-                        response.status,
-                        content,
-                    )
-                    return False
-            if attempt == attempts or (should_stop and should_stop()):
-                break
-            logger.info(
-                "put_result for submission %s failed (%s); retry %d in %.1fs",
-                item.submission_id,
-                retry_reason,
-                attempt,
-                delay,
-            )
-            time.sleep(delay)
-            delay = min(max_backoff, delay * 2)
-        logger.error("put_result for submission %s gave up after %d attempts", item.submission_id, attempt)
+        response = self.request("POST", "put_result/", data=data)
+        self._classify("put_result", response)
+        try:
+            ok, content = response.envelope()
+        except ProtocolError:
+            ok, content = False, response.content()
+        if response.status == 200 and ok:
+            return True
+        if response.status == 409 and "being processed" in str(content):
+            raise TransientError(f"put_result: HTTP 409: {content}", 409)
+        logger.warning(
+            "put_result rejected for submission %s (HTTP %s): %s", item.submission_id, response.status, content
+        )
         return False

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from submissions.external_grader.grader.client import LoginError, XQueueClient
+from submissions.external_grader.grader.client import GaveUp, LoginError, Retry, TransientError, XQueueClient
 
 
 class LegacyServer(http.server.ThreadingHTTPServer):
@@ -121,7 +121,12 @@ def test_put_result_is_retried_on_transient_failures_and_echoes_the_header(serve
     client.login()
     item = client.get_submission("q")
     server.put_script = [500, 409, "drop", 503]
-    assert client.put_result(item, {"correct": True, "score": 1.0, "msg": "ok"}, backoff=0.01) is True
+    retries = []
+    posted = Retry(first=0.01).call(
+        client.put_result, item, {"correct": True, "score": 1.0, "msg": "ok"}, on_retry=lambda *a: retries.append(a)
+    )
+    assert posted is True
+    assert [exc.status for exc, _, _ in retries] == [500, 409, None, 503]
     [form] = server.results
     assert form["xqueue_header"] == item.raw_header  # unchanged string
     assert json.loads(form["xqueue_body"]) == {"correct": True, "score": 1.0, "msg": "ok"}
@@ -132,5 +137,19 @@ def test_put_result_gives_up_after_bounded_attempts(server):
     client.login()
     item = client.get_submission("q")
     server.put_script = [500] * 10
-    assert client.put_result(item, {"correct": False, "score": 0, "msg": ""}, attempts=3, backoff=0.01) is False
+    with pytest.raises(GaveUp, match="after 3 attempt"):
+        Retry(first=0.01, attempts=3).call(client.put_result, item, {"correct": False, "score": 0, "msg": ""})
     assert server.results == [] and len(server.put_script) == 7
+    with pytest.raises(GaveUp, match="failing for"):
+        Retry(first=0.05, give_up_after=0.2).call(client.put_result, item, {"correct": False, "score": 0, "msg": ""})
+
+
+def test_one_attempt_sorts_the_answer(server):
+    client = _client(server)
+    client.login()
+    item = client.get_submission("q")
+    server.put_script = [503]
+    with pytest.raises(TransientError) as raised:
+        client.put_result(item, {"correct": True, "score": 1.0, "msg": "ok"})
+    assert raised.value.status == 503 and not isinstance(raised.value, GaveUp)
+    assert client.put_result(item, {"correct": True, "score": 1.0, "msg": "ok"}) is True

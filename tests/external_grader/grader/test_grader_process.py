@@ -12,10 +12,13 @@ import pytest
 from submissions.external_grader.grader.cgroups import CONTROLLERS, PARENT
 
 from .live import json_logs, start_grader, status, submit
+from .programs import SUM, SUM_TESTS
+from .proxy import FaultyProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SLEEPER = "import time\ntime.sleep(30)\n"
+LOGIN, POLL, REPLY = "/xqueue/login/", "/xqueue/get_submission/", "/xqueue/put_result/"
 
 
 def _wait_for(condition, timeout, what):
@@ -82,3 +85,106 @@ def test_the_sweep_leaves_a_live_graders_directories_alone(isolation, tmp_path, 
         assert swept["directories"] == [] and os.path.isdir(box.base_dir)
     finally:
         box.cleanup()
+
+
+def _wait_exit(proc, timeout):
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    return stderr
+
+
+def _submit_sums(count, start=100):
+    return [submit(start + index, "python", SUM["python"], tests=SUM_TESTS[:1], points=1) for index in range(count)]
+
+
+@pytest.fixture
+def proxy(live_server):
+    with FaultyProxy(live_server.url) as server:
+        yield server
+
+
+def test_exit_when_empty_rides_out_server_errors_and_network_errors(proxy, grader_account, isolation):
+    """5xx answers and reset connections on polls and replies are retried; only "queue empty" ends the run."""
+    if isolation.level == "none":
+        pytest.skip("detected isolation level is 'none': the grader refuses to run learner code")
+    details = _submit_sums(4)
+    proxy.fail(503, paths={POLL, REPLY})  # logging in works; the queue's database is "down"
+    grader = start_grader(proxy.url, "--exit-when-empty", "--give-up-after", "120", workers=2)
+    try:
+        _wait_for(lambda: proxy.count(POLL) >= 4 or grader.poll() is not None, 30, "failed polls")
+        assert grader.poll() is None, "the grader stopped while the server was failing"
+        proxy.fail("reset", paths={POLL, REPLY})  # then the network fails too
+        _wait_for(lambda: proxy.count(POLL) >= 6 or grader.poll() is not None, 30, "reset polls")
+        assert grader.poll() is None, "the grader stopped while the network was failing"
+        proxy.recover()
+        stderr = _wait_exit(grader, 120)
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+    assert grader.returncode == 0, stderr
+    assert [status(detail) for detail in details] == ["retired"] * 4
+    logs = json_logs(stderr)
+    failures = [entry for entry in logs if entry["msg"] == "poll failed"]
+    assert any("HTTP 503" in entry["error"] for entry in failures), failures
+    assert any("Reset" in entry["error"] or "Disconnected" in entry["error"] for entry in failures), failures
+    [stopped] = [entry for entry in logs if entry["msg"] == "grader stopped"]
+    assert stopped["posted"] == 4 and stopped["exit_status"] == 0
+
+
+def test_a_grader_that_gives_up_exits_non_zero(proxy, grader_account, isolation):
+    if isolation.level == "none":
+        pytest.skip("detected isolation level is 'none': the grader refuses to run learner code")
+    details = _submit_sums(2)
+    proxy.fail(500)
+    grader = start_grader(proxy.url, "--exit-when-empty", "--give-up-after", "2", workers=2)
+    stderr = _wait_exit(grader, 60)
+    assert grader.returncode == 4, stderr
+    assert [status(detail) for detail in details] == ["pending"] * 2
+    [stopping] = [entry for entry in json_logs(stderr) if entry["msg"].startswith("stopping:")]
+    assert "the server kept failing" in stopping["msg"] and "HTTP 500" in stopping["msg"], stopping
+    assert stopping["exit_status"] == 4
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_wrong_password_stops_after_bounded_attempts_with_the_reason_logged(proxy, grader_account, log_format):
+    options = ["--login-attempts", "3", "--login-interval", "0.2", "--log-format", log_format]
+    grader = start_grader(proxy.url, *options, password="not-the-password", workers=2)
+    stderr = _wait_exit(grader, 60)
+    assert grader.returncode == 5, stderr
+    assert 3 <= proxy.count(LOGIN, "POST") <= 4  # 3 in a row, plus at most one already under way in a worker
+    refusals = [line for line in stderr.splitlines() if "login refused" in line]
+    assert refusals and all("Incorrect login credentials" in line for line in refusals), stderr
+    assert "not-the-password" not in stderr
+
+
+def test_one_connection_per_worker_and_a_reconnect_when_the_server_drops_it(proxy, grader_account, isolation):
+    """Every poll, login and reply of a worker travels on one keep-alive connection (issue 15 point 4)."""
+    if isolation.level == "none":
+        pytest.skip("detected isolation level is 'none': the grader refuses to run learner code")
+    first = _submit_sums(3)
+    grader = start_grader(proxy.url, workers=2)
+    try:
+        _wait_for(lambda: all(status(detail) == "retired" for detail in first), 60, "the first items graded")
+        _wait_for(lambda: proxy.count(POLL) >= 3 + 2, 10, "idle polls")
+        assert proxy.accepted == 2, proxy.requests
+        proxy.drop_connections()  # while the workers wait between polls, as a server restart or idle timeout does
+        second = _submit_sums(3, start=200)
+        _wait_for(lambda: all(status(detail) == "retired" for detail in second), 60, "the next items graded")
+        grader.terminate()
+        stderr = _wait_exit(grader, 30)
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+    assert grader.returncode == 0, stderr
+    assert proxy.accepted == 4, proxy.requests  # one reconnection per worker
+    per_connection = {}
+    for number, _, path, _ in proxy.requests:
+        per_connection.setdefault(number, []).append(path)
+    assert all(len(paths) > 1 for paths in per_connection.values()), per_connection
+    assert proxy.count(LOGIN, "POST") == 2  # the session survived the reconnection
+    [stopped] = [entry for entry in json_logs(stderr) if entry["msg"] == "grader stopped"]
+    assert stopped["connections"] == 4
