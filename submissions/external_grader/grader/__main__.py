@@ -102,20 +102,37 @@ def configure_logging(fmt, level):
     root.setLevel(level.upper())
 
 
+def _health(report):
+    languages = {name: not lang.missing_tools() for name, lang in LANGUAGES.items()}
+    return {**report.as_dict(), "languages": languages}
+
+
+def _password(args):
+    if args.password_file:
+        with open(args.password_file) as handle:
+            return handle.read().strip()
+    return args.password or _env("PASSWORD")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     configure_logging(args.log_format, args.log_level)
-    if not args.probe:
-        swept = sweep(work_root())
-        if any(swept.values()):
-            logger.info("removed what dead graders left", extra={"fields": swept})
-    report = probe(slot_uid_base=args.slot_uid_base)
-    languages = {name: not lang.missing_tools() for name, lang in LANGUAGES.items()}
-    health = {**report.as_dict(), "languages": languages}
     if args.probe:
-        print(json.dumps(health, indent=2))
+        print(json.dumps(_health(probe(slot_uid_base=args.slot_uid_base)), indent=2))
         return 0
-    logger.info("sandbox", extra={"fields": health})
+    password = _password(args)
+    missing = [name for name in ("server", "queue", "username") if not getattr(args, name)]
+    if not password:
+        missing.append("password")
+    bad_options = [item for item in args.plugin_option if "=" not in item]
+    if missing or bad_options:
+        logger.error("missing options: %s; plugin options not KEY=VALUE: %s", missing, bad_options)
+        return int(ExitStatus.USAGE)
+    swept = sweep(work_root())
+    if any(swept.values()):
+        logger.info("removed what dead graders left", extra={"fields": swept})
+    report = probe(slot_uid_base=args.slot_uid_base)
+    logger.info("sandbox", extra={"fields": _health(report)})
     try:
         report.require(args.allow_insecure)
     except InsecureSandboxError as exc:
@@ -123,16 +140,6 @@ def main(argv=None):
         return int(ExitStatus.INSECURE)
     if report.level == "none":
         logger.warning("INSECURE: learner code runs without isolation (--allow-insecure)")
-    password = args.password or _env("PASSWORD")
-    if args.password_file:
-        with open(args.password_file) as handle:
-            password = handle.read().strip()
-    missing = [name for name in ("server", "queue", "username") if not getattr(args, name)]
-    if not password:
-        missing.append("password")
-    if missing:
-        logger.error("missing options: %s", ", ".join(missing))
-        return int(ExitStatus.USAGE)
     options = dict(item.split("=", 1) for item in args.plugin_option)
     config = GraderConfig(
         server=args.server,
