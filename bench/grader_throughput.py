@@ -8,19 +8,30 @@ time from grader start to the last recorded score.
 
 Overhead: median wall time of R runs of a hello-world, bare (``subprocess.run``) versus in the sandbox.
 
+Client A/B (issue 15.4): the grader's HTTP client before (``urllib.request``: a new TCP connection, and TLS
+handshake, for every request) and after (one keep-alive connection per worker), interleaved in one run over
+plain HTTP and TLS: the connections the server accepted, idle polls per second, and items per second with a
+plugin that grades instantly, so the protocol's cost is what is measured.
+
     python bench/grader_throughput.py [--per-language 20] [--workers 2] [--runs 30] [--languages python,c]
+        [--sections overhead,languages,client] [--ab-items 100] [--ab-rounds 3] [--ab-polls 200]
 """
 
 import argparse
+import http.client
 import json
 import os
 import shutil
+import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -80,7 +91,8 @@ def configure(tmp):
     urlpatterns.append(path("xqueue/", include("submissions.external_grader.urls")))
 
 
-def serve():
+def serve(tls=None):
+    """The in-process server (HTTP/1.1 keep-alive); ``server.accepted`` counts the TCP connections it took."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
@@ -88,10 +100,21 @@ def serve():
         def log_message(self, *args):
             pass
 
-    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
+    class Counting(ThreadedWSGIServer):
+        accepted = 0
+
+        def get_request(self):
+            pair = super().get_request()
+            self.accepted += 1  # accept() runs in the serving thread only
+            return pair
+
+    server = Counting(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.set_app(WSGIHandler())
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "https" if tls is not None else "http"
+    return server, f"{scheme}://127.0.0.1:{server.server_address[1]}"
 
 
 def end_to_end(url, report, language, count, workers, password):
@@ -169,13 +192,172 @@ def overhead(report, runs):
     return results
 
 
+class EchoPlugin:
+    """Grades instantly (no sandbox): the client A/B measures the protocol, not the learner's program."""
+
+    def __init__(self, **options):
+        pass
+
+    def grade(self, request, sandbox):
+        return {"correct": True, "score": 1.0, "msg": "ok"}
+
+
+def make_client(variant, url, password, tls_client):
+    """``after``: today's client (one keep-alive connection); ``before``: urllib, a connection per request."""
+    from submissions.external_grader.grader.client import Response, TransientError, XQueueClient
+
+    if variant == "after":
+        return XQueueClient(url, "bench", password, ssl_context=tls_client)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None
+
+    class UrllibClient(XQueueClient):
+        """The transport of the client before keep-alive (urllib.request), with today's protocol logic."""
+
+        def __init__(self):
+            super().__init__(url, "bench", password, ssl_context=tls_client)
+            handlers = [urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()]
+            if tls_client is not None:
+                handlers.append(urllib.request.HTTPSHandler(context=tls_client))
+            self.opener = urllib.request.build_opener(*handlers)
+
+        def _send(self, method, path, *, params=None, data=None, headers=None):
+            full = self.url(path) + ("?" + urllib.parse.urlencode(params) if params else "")
+            body = urllib.parse.urlencode(data).encode() if data is not None else None
+            request = urllib.request.Request(full, data=body, method=method)
+            request.add_header("Accept", "application/json")
+            if body is not None:
+                request.add_header("Content-Type", "application/x-www-form-urlencoded")
+            for key, value in {**self.headers, **(headers or {})}.items():
+                request.add_header(key, value)
+            try:
+                with self.opener.open(request, timeout=self.timeout) as response:
+                    self.connections += 1
+                    return Response(response.status, response.read(), dict(response.headers))
+            except urllib.error.HTTPError as exc:
+                self.connections += 1
+                with exc:
+                    return Response(exc.code, exc.read(), dict(exc.headers))
+            except (TimeoutError, urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+                raise TransientError(f"{method} {path}: {exc!r}") from exc
+
+    return UrllibClient()
+
+
+def tls_contexts(tmp):
+    """A self-signed certificate for 127.0.0.1 (openssl): the server's context and a client trusting it."""
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+    command += ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]
+    subprocess.run(command, check=True, capture_output=True)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=cert)
+
+
+def client_round(server, url, report, variant, count, workers, password, tls_client, name):
+    """Grade ``count`` items with ``workers`` workers using the ``variant`` client; items/s and connections."""
+    from submissions import api
+    from submissions.external_grader.grader.worker import GraderConfig, Supervisor
+    from submissions.external_grader.models import ExternalGraderDetail
+
+    payload = json.dumps({"language": "python", "tests": TESTS})
+    for index in range(count):
+        item = {"student_id": f"s{index}", "course_id": "course-v1:B+B+B", "item_id": f"{name}-{index}"}
+        api.create_external_grader_detail(
+            {**item, "item_type": "problem"}, "x", name, f"k{index}", grader_payload=payload
+        )
+    config = GraderConfig(
+        server=url,
+        queue=name,
+        username="bench",
+        password=password,
+        workers=workers,
+        plugin="__main__:EchoPlugin",
+        poll_interval=0.05,
+        exit_when_empty=True,
+    )
+    supervisor = Supervisor(config, report)
+    for worker in supervisor.workers:
+        worker.client = make_client(variant, url, password, tls_client)
+    accepted = server.accepted
+    started, cpu = time.perf_counter(), time.process_time()
+    supervisor.run()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    retired = ExternalGraderDetail.objects.filter(queue_name=name, status="retired").count()
+    assert retired == count and supervisor.exit_status == 0, (retired, supervisor.reason)
+    return {"per_second": count / elapsed, "cpu_ms": cpu * 1000 / count, "connections": server.accepted - accepted}
+
+
+def idle_polls(server, url, variant, count, password, tls_client, queue):
+    """``count`` polls of the emptied ``queue`` by one logged-in client: polls/s and connections."""
+    client = make_client(variant, url, password, tls_client)
+    client.login()
+    accepted = server.accepted
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        assert client.get_submission(queue) is None
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    client.logout()
+    return {"per_second": count / elapsed, "cpu_ms": cpu * 1000 / count, "connections": server.accepted - accepted}
+
+
+def client_ab(args, report, password, tmp):
+    print(
+        f"\nclient A/B (before: urllib, a connection per request; after: one keep-alive connection per worker), "
+        f"{args.ab_rounds} interleaved rounds, medians: {args.ab_polls} idle polls by one client; "
+        f"{args.ab_items} items graded instantly by {args.workers} workers. CPU: the whole process (client and "
+        "in-process server) per poll / per item"
+    )
+    print(
+        f"{'transport':9} {'client':7} {'polls/s':>8} {'cpu ms':>7} {'conn':>5} "
+        f"{'items/s':>8} {'cpu ms':>7} {'conn':>5} {'conn/item':>9}"
+    )
+    schemes = [("http", None, None)]
+    if shutil.which("openssl"):
+        schemes.append(("https", *tls_contexts(tmp)))
+    for scheme, tls_server, tls_client in schemes:
+        server, url = serve(tls_server)
+        rows = {"before": [], "after": []}
+        for round_index in range(args.ab_rounds):
+            order = ("before", "after") if round_index % 2 == 0 else ("after", "before")
+            for variant in order:
+                name = f"ab-{scheme}-{variant}-{round_index}"
+                grading = client_round(
+                    server, url, report, variant, args.ab_items, args.workers, password, tls_client, name
+                )
+                polls = idle_polls(server, url, variant, args.ab_polls, password, tls_client, name)
+                rows[variant].append((polls, grading))
+        server.shutdown()
+        for variant in ("before", "after"):
+            polls = [p for p, _ in rows[variant]]
+            grading = [g for _, g in rows[variant]]
+            conns = statistics.median(g["connections"] for g in grading)
+            print(
+                f"{scheme:9} {variant:7} {_median(polls, 'per_second'):8.0f} {_median(polls, 'cpu_ms'):7.2f} "
+                f"{_median(polls, 'connections'):5.0f} {_median(grading, 'per_second'):8.1f} "
+                f"{_median(grading, 'cpu_ms'):7.2f} {conns:5.0f} {conns / args.ab_items:9.2f}"
+            )
+
+
+def _median(rows, key):
+    return statistics.median(row[key] for row in rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-language", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--languages", default="python,javascript,java,c,cpp")
+    parser.add_argument("--sections", default="overhead,languages,client")
+    parser.add_argument("--ab-items", type=int, default=100)
+    parser.add_argument("--ab-rounds", type=int, default=3)
+    parser.add_argument("--ab-polls", type=int, default=200)
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
 
     from submissions.external_grader.grader.languages import get_language
     from submissions.external_grader.grader.probe import probe
@@ -186,10 +368,11 @@ def main():
         print("no sandbox available: refusing to benchmark learner code without isolation")
         return 3
 
-    print(f"\nsandbox per-run overhead (median of {args.runs} runs, ms)")
-    print(f"{'program':10} {'bare':>8} {'sandbox':>8} {'overhead':>9}")
-    for name, (bare, boxed) in overhead(report, args.runs).items():
-        print(f"{name:10} {bare:8.1f} {boxed:8.1f} {boxed - bare:9.1f}")
+    if "overhead" in sections:
+        print(f"\nsandbox per-run overhead (median of {args.runs} runs, ms)")
+        print(f"{'program':10} {'bare':>8} {'sandbox':>8} {'overhead':>9}")
+        for name, (bare, boxed) in overhead(report, args.runs).items():
+            print(f"{name:10} {bare:8.1f} {boxed:8.1f} {boxed - bare:9.1f}")
 
     tmp = tempfile.mkdtemp(prefix="grader-bench-")
     try:
@@ -204,6 +387,10 @@ def main():
         user = User.objects.create(username="bench")
         user.groups.add(Group.objects.create(name="xqueue"))
         set_grader_password(user, password)
+        if "client" in sections:
+            client_ab(args, report, password, tmp)
+        if "languages" not in sections:
+            return 0
         server, url = serve()
         print(
             f"\nend to end through the XQueue HTTP protocol: {args.per_language} submissions per language, "
