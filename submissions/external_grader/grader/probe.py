@@ -52,13 +52,13 @@ class ProbeReport:
 
     def sandbox(self, slot, *, slot_uid_base=61000, **kwargs):
         """A :class:`Sandbox` for worker slot ``slot`` at the detected level."""
+        kwargs.setdefault("private_tmpfs", self.disk_limit == DISK_BYTES_AND_FILES)
         return Sandbox(
             self.level,
             slot_uid=(slot_uid_base + slot) if self.slot_uids else None,
             cgroups=self.cgroups,
             bwrap=self.bwrap or "bwrap",
             disable_userns=self.disable_userns,
-            private_tmpfs=self.disk_limit == DISK_BYTES_AND_FILES,
             **kwargs,
         )
 
