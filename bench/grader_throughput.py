@@ -117,23 +117,23 @@ def serve(tls=None):
     return server, f"{scheme}://127.0.0.1:{server.server_address[1]}"
 
 
-def end_to_end(url, report, language, count, workers, password):
+def fill_queue(queue, count, language, source):
+    """``count`` submissions of ``source`` in ``queue``, each for its own item."""
     from submissions import api
-    from submissions.external_grader.grader.worker import GraderConfig, Supervisor
-    from submissions.external_grader.models import ExternalGraderDetail
 
-    queue = f"bench-{language}"
     payload = json.dumps({"language": language, "tests": TESTS})
     for index in range(count):
-        item = {
-            "student_id": f"s{index}",
-            "course_id": "course-v1:B+B+B",
-            "item_id": f"p-{language}",
-            "item_type": "problem",
-        }
         # distinct items: creating a row retires the same item's earlier unfinished rows
-        item["item_id"] += f"-{index}"
-        api.create_external_grader_detail(item, PROGRAMS[language], queue, f"k{index}", grader_payload=payload)
+        item = {"student_id": f"s{index}", "course_id": "course-v1:B+B+B", "item_id": f"{queue}-{index}"}
+        api.create_external_grader_detail(
+            {**item, "item_type": "problem"}, source, queue, f"k{index}", grader_payload=payload
+        )
+
+
+def grader(url, report, queue, workers, password, **options):
+    """A supervisor of ``workers`` workers that stops once ``queue`` is empty."""
+    from submissions.external_grader.grader.worker import GraderConfig, Supervisor
+
     config = GraderConfig(
         server=url,
         queue=queue,
@@ -142,8 +142,17 @@ def end_to_end(url, report, language, count, workers, password):
         workers=workers,
         poll_interval=0.05,
         exit_when_empty=True,
+        **options,
     )
-    supervisor = Supervisor(config, report)
+    return Supervisor(config, report)
+
+
+def end_to_end(url, report, language, count, workers, password):
+    from submissions.external_grader.models import ExternalGraderDetail
+
+    queue = f"bench-{language}"
+    fill_queue(queue, count, language, PROGRAMS[language])
+    supervisor = grader(url, report, queue, workers, password)
     started = time.monotonic()
     supervisor.run()
     elapsed = time.monotonic() - started
@@ -264,27 +273,10 @@ def tls_contexts(tmp):
 
 def client_round(server, url, report, variant, count, workers, password, tls_client, name):
     """Grade ``count`` items with ``workers`` workers using the ``variant`` client; items/s and connections."""
-    from submissions import api
-    from submissions.external_grader.grader.worker import GraderConfig, Supervisor
     from submissions.external_grader.models import ExternalGraderDetail
 
-    payload = json.dumps({"language": "python", "tests": TESTS})
-    for index in range(count):
-        item = {"student_id": f"s{index}", "course_id": "course-v1:B+B+B", "item_id": f"{name}-{index}"}
-        api.create_external_grader_detail(
-            {**item, "item_type": "problem"}, "x", name, f"k{index}", grader_payload=payload
-        )
-    config = GraderConfig(
-        server=url,
-        queue=name,
-        username="bench",
-        password=password,
-        workers=workers,
-        plugin="__main__:EchoPlugin",
-        poll_interval=0.05,
-        exit_when_empty=True,
-    )
-    supervisor = Supervisor(config, report)
+    fill_queue(name, count, "python", "x")
+    supervisor = grader(url, report, name, workers, password, plugin="__main__:EchoPlugin")
     for worker in supervisor.workers:
         worker.client = make_client(variant, url, password, tls_client)
     accepted = server.accepted

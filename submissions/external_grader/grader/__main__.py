@@ -37,6 +37,12 @@ def _flag(name):
     return _env(name, "").lower() in ("1", "true", "yes", "on")
 
 
+def _number(parser, flag, kind, default, help=None, metavar=None):
+    """An option read as ``kind``, whose default comes from ``GRADER_<FLAG>`` or ``default``."""
+    variable = flag.lstrip("-").replace("-", "_").upper()
+    parser.add_argument(flag, type=kind, default=kind(_env(variable, default)), help=help, metavar=metavar)
+
+
 def build_parser():
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     parser = argparse.ArgumentParser(
@@ -49,12 +55,12 @@ def build_parser():
     parser.add_argument("--username", default=_env("USERNAME"))
     parser.add_argument("--password", default=None, help="prefer GRADER_PASSWORD or --password-file")
     parser.add_argument("--password-file", default=_env("PASSWORD_FILE"))
-    parser.add_argument("--workers", type=int, default=int(_env("WORKERS", "2")))
+    _number(parser, "--workers", int, "2")
     parser.add_argument("--plugin", default=_env("PLUGIN", "testcases"), help="import string or 'testcases'")
     parser.add_argument("--plugin-option", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--poll-interval", type=float, default=float(_env("POLL_INTERVAL", "1.0")))
-    parser.add_argument("--timeout", type=float, default=float(_env("TIMEOUT", "10")), help="HTTP timeout (s)")
-    parser.add_argument("--slot-uid-base", type=int, default=int(_env("SLOT_UID_BASE", "61000")))
+    _number(parser, "--poll-interval", float, "1.0")
+    _number(parser, "--timeout", float, "10", "HTTP timeout (s)")
+    _number(parser, "--slot-uid-base", int, "61000")
     parser.add_argument(
         "--allow-insecure",
         action="store_true",
@@ -67,26 +73,16 @@ def build_parser():
         default=_flag("EXIT_WHEN_EMPTY"),
         help="stop once every worker's last poll was answered 'queue empty' (a failed poll does not count)",
     )
-    parser.add_argument(
+    _number(
+        parser,
         "--give-up-after",
-        type=float,
-        default=float(_env("GIVE_UP_AFTER", "600")),
-        metavar="SECONDS",
-        help="stop with status 4 after the server failed (network, 5xx) this long in a row; 0 never (600)",
+        float,
+        "600",
+        "stop with status 4 after the server failed (network, 5xx) this long in a row; 0 never (600)",
+        "SECONDS",
     )
-    parser.add_argument(
-        "--login-attempts",
-        type=int,
-        default=int(_env("LOGIN_ATTEMPTS", "3")),
-        help="stop with status 5 after this many refused logins in a row (3)",
-    )
-    parser.add_argument(
-        "--login-interval",
-        type=float,
-        default=float(_env("LOGIN_INTERVAL", "5")),
-        metavar="SECONDS",
-        help="wait between refused logins (5)",
-    )
+    _number(parser, "--login-attempts", int, "3", "stop with status 5 after this many refused logins in a row (3)")
+    _number(parser, "--login-interval", float, "5", "wait between refused logins (5)", "SECONDS")
     parser.add_argument("--max-items", type=int, default=None)
     parser.add_argument("--probe", action="store_true", help="print the sandbox report as JSON and exit")
     parser.add_argument("--log-format", choices=("json", "text"), default=_env("LOG_FORMAT", "json"))

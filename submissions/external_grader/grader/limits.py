@@ -40,6 +40,11 @@ class Limits:
     #: Bytes of stdout (and of stderr) the parent reads back; None means ``file_size``.
     output_cap: int | None = None
 
+    def __post_init__(self):
+        # A tmpfs given size=0 or nr_inodes=0 has no limit at all: refuse a budget that would mean "unlimited".
+        if self.disk_bytes < 4096 or self.disk_files < 1:
+            raise ValueError(f"disk_bytes must be at least 4096 and disk_files at least 1 ({self!r})")
+
     @property
     def capture_bytes(self):
         return self.output_cap if self.output_cap is not None else self.file_size

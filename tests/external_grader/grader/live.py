@@ -1,5 +1,6 @@
 """What the tests against a live server share: the grader account, submissions, and the grader as a process."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -69,6 +70,17 @@ def start_grader(server, *options, password=PASSWORD, workers=1, slot=10, env=No
     ]
     environment = {**os.environ, "GRADER_PASSWORD": password, **(env or {})}
     return subprocess.Popen(argv, env=environment, stderr=subprocess.PIPE, text=True, **popen)
+
+
+@contextlib.contextmanager
+def running(proc):
+    """Kill ``proc`` on the way out if the test left it running (a failed wait, an assertion)."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def json_logs(stderr):

@@ -24,7 +24,7 @@ from submissions.external_grader.grader.worker import GraderConfig, Supervisor
 from submissions.external_grader.models import ExternalGraderDetail
 
 from .conftest import TEST_SLOT_UID_BASE
-from .live import PASSWORD, QUEUE, json_logs, start_grader, status, submit
+from .live import PASSWORD, QUEUE, json_logs, running, start_grader, status, submit
 from .programs import BROKEN, PRODUCT, SUM, SUM_TESTS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -146,7 +146,7 @@ def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolatio
     source = "import time\ntime.sleep(2.5)\na, b = map(int, input().split())\nprint(a + b)\n"
     detail = submit(30, "python", source, tests=SUM_TESTS[:1], points=1)
     proc = start_grader(live_server.url)
-    try:
+    with running(proc):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if status(detail) == "pulled":
@@ -155,9 +155,6 @@ def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolatio
         assert status(detail) == "pulled"
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, stderr
     assert status(detail) == "retired"
     logs = json_logs(stderr)

@@ -141,3 +141,10 @@ def test_the_probe_reports_how_the_disk_is_capped(isolation):
         assert isolation.disk_limit in ("bytes and files", "bytes"), isolation
     if isolation.disk_limit != DISK_BYTES_AND_FILES:
         assert any("private tmpfs" in item for item in isolation.missing)
+
+
+def test_a_budget_that_a_tmpfs_would_read_as_unlimited_is_refused():
+    with pytest.raises(ValueError, match="disk_bytes"):
+        Limits(disk_bytes=0)
+    with pytest.raises(ValueError, match="disk_files"):
+        Limits(disk_files=0)

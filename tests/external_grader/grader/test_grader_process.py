@@ -11,7 +11,7 @@ import pytest
 
 from submissions.external_grader.grader.cgroups import CONTROLLERS, PARENT
 
-from .live import json_logs, start_grader, status, submit
+from .live import json_logs, running, start_grader, status, submit
 from .programs import SUM, SUM_TESTS
 from .proxy import FaultyProxy
 
@@ -45,16 +45,13 @@ def test_a_grader_sweeps_what_a_killed_grader_left(live_server, grader_account, 
     detail = submit(1, "python", SLEEPER, tests=[{"stdin": "", "expected_stdout": ""}], points=1, limits=limits)
     env = {"GRADER_WORK_ROOT": str(tmp_path)}
     victim = start_grader(live_server.url, env=env)
-    try:
+    with running(victim):
         _wait_for(lambda: status(detail) == "pulled", 30, "the item to be pulled")
         with_cgroups = isolation.cgroups is not None
         # mid-run: its run directory and (where cgroups are writable) its run's cgroup directories exist
         _wait_for(lambda: _run_cgroups(victim.pid) or not with_cgroups, 15, "the run's cgroup")
         victim.kill()  # SIGKILL: no clean-up of any kind
         victim.communicate(timeout=10)
-    finally:
-        if victim.poll() is None:
-            victim.kill()
     left_dirs = glob.glob(str(tmp_path / "submissions-grader-*"))
     left_cgroups = _run_cgroups(victim.pid)
     assert left_dirs, "the killed grader left no run directory (the test did not kill it mid-run)"
@@ -88,13 +85,8 @@ def test_the_sweep_leaves_a_live_graders_directories_alone(isolation, tmp_path, 
 
 
 def _wait_exit(proc, timeout):
-    try:
-        _, stderr = proc.communicate(timeout=timeout)
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
-    return stderr
+    with running(proc):
+        return proc.communicate(timeout=timeout)[1]
 
 
 def _submit_sums(count, start=100):
@@ -114,7 +106,7 @@ def test_exit_when_empty_rides_out_server_errors_and_network_errors(proxy, grade
     details = _submit_sums(4)
     proxy.fail(503, paths={POLL, REPLY})  # logging in works; the queue's database is "down"
     grader = start_grader(proxy.url, "--exit-when-empty", "--give-up-after", "120", workers=2)
-    try:
+    with running(grader):
         _wait_for(lambda: proxy.count(POLL) >= 4 or grader.poll() is not None, 30, "failed polls")
         assert grader.poll() is None, "the grader stopped while the server was failing"
         proxy.fail("reset", paths={POLL, REPLY})  # then the network fails too
@@ -122,9 +114,6 @@ def test_exit_when_empty_rides_out_server_errors_and_network_errors(proxy, grade
         assert grader.poll() is None, "the grader stopped while the network was failing"
         proxy.recover()
         stderr = _wait_exit(grader, 120)
-    finally:
-        if grader.poll() is None:
-            grader.kill()
     assert grader.returncode == 0, stderr
     assert [status(detail) for detail in details] == ["retired"] * 4
     logs = json_logs(stderr)
@@ -167,7 +156,7 @@ def test_one_connection_per_worker_and_a_reconnect_when_the_server_drops_it(prox
         pytest.skip("detected isolation level is 'none': the grader refuses to run learner code")
     first = _submit_sums(3)
     grader = start_grader(proxy.url, workers=2)
-    try:
+    with running(grader):
         _wait_for(lambda: all(status(detail) == "retired" for detail in first), 60, "the first items graded")
         _wait_for(lambda: proxy.count(POLL) >= 3 + 2, 10, "idle polls")
         assert proxy.accepted == 2, proxy.requests
@@ -176,9 +165,6 @@ def test_one_connection_per_worker_and_a_reconnect_when_the_server_drops_it(prox
         _wait_for(lambda: all(status(detail) == "retired" for detail in second), 60, "the next items graded")
         grader.terminate()
         stderr = _wait_exit(grader, 30)
-    finally:
-        if grader.poll() is None:
-            grader.kill()
     assert grader.returncode == 0, stderr
     assert proxy.accepted == 4, proxy.requests  # one reconnection per worker
     per_connection = {}
