@@ -4,7 +4,7 @@ The sandbox that runs learner code: bubblewrap + rlimits + cgroups, at one of th
 ``full``
     bubblewrap with every namespace unshared (no network, private PID/IPC/UTS), a tmpfs root that is
     remounted read-only with ``/usr`` (and the few ``/etc`` entries runtimes need) bound read-only, the
-    submission's directory at ``/app`` and one writable directory at ``/work``, a size-capped ``/tmp``,
+    submission's directory at ``/app``, the run's scratch space at ``/work`` and ``/tmp``,
     ``--clearenv`` plus a whitelist, ``--cap-drop ALL``, ``--disable-userns``, ``--new-session`` and
     ``--die-with-parent``. When the worker is root, bwrap itself runs as an unprivileged per-slot UID.
 ``reduced``
@@ -16,8 +16,9 @@ The sandbox that runs learner code: bubblewrap + rlimits + cgroups, at one of th
 At every level: RLIMIT_CPU (soft = limit, hard = limit + 1), RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_CORE 0,
 RLIMIT_NPROC (only with a slot UID: it is per real UID and ignored for root), RLIMIT_AS for runtimes that
 tolerate it, per-run memory and pids cgroups where writable, a wall-clock timer that kills the process
-group and the cgroup, and stdout/stderr written to files (so RLIMIT_FSIZE caps them) of which the parent
-reads at most ``Limits.capture_bytes``. See ``docs/reference_grader.rst`` and ADR 0012.
+group and the cgroup, stdout/stderr written to files (so RLIMIT_FSIZE caps them) of which the parent
+reads at most ``Limits.capture_bytes``, and a scratch space that is a tmpfs private to the run, capped in
+bytes and files (``scratch.py``). See ``docs/reference_grader.rst`` and ADRs 0012 and 0023.
 """
 
 import contextlib

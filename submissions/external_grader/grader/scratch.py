@@ -12,7 +12,6 @@ disk limit, even when the program ignored its ENOSPC errors. See ADR 0023.
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import socket
 
@@ -31,7 +30,7 @@ OWN_INODES = 3
 
 def _libc():
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library the interpreter is linked with
         unshare, mount = libc.unshare, libc.mount
     except (OSError, AttributeError):
         return None, None
