@@ -65,7 +65,7 @@ def test_a_grader_sweeps_what_a_killed_grader_left(live_server, grader_account, 
     assert glob.glob(str(tmp_path / "submissions-grader-*")) == []  # and the successor removed its own
     [swept] = [entry for entry in json_logs(stderr) if entry["msg"] == "removed what dead graders left"]
     assert sorted(swept["directories"]) == sorted(left_dirs)
-    assert sorted(swept["cgroups"]) == sorted(left_cgroups)
+    assert set(left_cgroups) <= set(swept["cgroups"])  # with those of other dead graders on this host, if any
 
 
 def test_the_sweep_leaves_a_live_graders_directories_alone(isolation, tmp_path, monkeypatch):
