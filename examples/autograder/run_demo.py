@@ -167,7 +167,7 @@ def main():
         return 3
     password = secrets.token_urlsafe(24)
     say("seeding a teacher, two students, a class and a published assignment")
-    manage_run("seed_demo", "--grader-password", password)
+    manage_run("seed_demo", f"--grader-password={password}")  # token_urlsafe() may start with "-"
     children = Children(env)
     summary = None
     try:
