@@ -2,6 +2,7 @@
 
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 
 class SubmissionsConfig(AppConfig):
@@ -36,5 +37,10 @@ class SubmissionsConfig(AppConfig):
             queue,  # noqa: F401  (and the services it calls)
         )
         from submissions.external_grader import receivers as _queue_receivers  # noqa: F401
+        from submissions.metrics import checks as _metrics_checks  # noqa: F401
+        from submissions.metrics import registry as metrics_registry
 
         events.openedx_events_available()
+        # Metrics (SUBMISSIONS["METRICS"], the [metrics] extra) are switched on here and follow setting changes.
+        metrics_registry.configure()
+        setting_changed.connect(metrics_registry.on_setting_changed, dispatch_uid="submissions.metrics")

@@ -92,6 +92,13 @@ DEFAULTS = {
     "INSTRUCTOR_PROBLEM_INFO": None,
     # Import string of a callable(course_key) -> GradingConfig dict or None (404); None: no policy.
     "INSTRUCTOR_GRADING_POLICY": None,
+    # -- Prometheus metrics (submissions.metrics; the [metrics] extra) --
+    # Count hand-outs, replies, failures and logins, and serve the metrics page (docs/metrics.rst).
+    "METRICS": False,
+    # Bearer tokens that may read the metrics page (a scraper's Authorization: Bearer <token>).
+    "METRICS_TOKENS": [],
+    # Permission a logged-in user needs to read the metrics page; None: tokens only.
+    "METRICS_PERMISSION": "submissions.view_externalgraderdetail",
 }
 
 #: Keys whose values are import strings, resolved by ``app_settings.import_from``.

@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("xqueue/", include("submissions.external_grader.urls")),
     path("api/instructor/v2/", include("submissions.instructor_v2.urls")),
+    path("metrics/", include("submissions.metrics.urls")),
 ]

@@ -24,7 +24,7 @@ from django.db import connections
 from django.db.models.signals import post_save, pre_save
 
 from submissions.db.execution import defer, execute_prepared, relaxed_commit
-from submissions.db.rows import ModelColumns, id_sequence
+from submissions.db.rows import ModelColumns, id_sequence, read_converter
 from submissions.external_grader.eligibility import index_scans, terms
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery, SubmissionFile
 from submissions.external_grader.states import TABLE, Effect
@@ -206,17 +206,11 @@ def candidate_rows(alias, queue_name, moment):
     """``[(pk, created_at)]`` of the oldest eligible candidates per state (:func:`_candidate_union`)."""
     connection = connections[alias]
     sql, params = _candidate_union(alias, queue_name, moment)
-    created_at = ExternalGraderDetail._meta.get_field("created_at")
-    converters = connection.ops.get_db_converters(created_at.get_col(ExternalGraderDetail._meta.db_table))
+    convert = read_converter(ExternalGraderDetail, "created_at", connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    result = []
-    for pk, created in rows:
-        for converter in converters:
-            created = converter(created, created_at, connection)
-        result.append((pk, created))
-    return result
+    return [(pk, convert(created)) for pk, created in rows]
 
 
 def count_eligible(alias, queue_name, moment, *, known=False):

@@ -22,7 +22,7 @@ from django.db.models.signals import post_save, pre_save
 
 from submissions.db.execution import defer, execute
 
-__all__ = ["ModelColumns", "has_save_receivers", "update_row", "insert_row", "id_sequence"]
+__all__ = ["ModelColumns", "read_converter", "has_save_receivers", "update_row", "insert_row", "id_sequence"]
 
 
 class ModelColumns:
@@ -66,6 +66,20 @@ class ModelColumns:
                 value = converter(value, field, connection)
             values[index] = value
         return self.model.from_db(connection.alias, self.attnames, values)
+
+
+def read_converter(model, name, connection):
+    """``convert(value)``: a value of ``model``'s column ``name`` as read on ``connection``, as the ORM returns it."""
+    field = model._meta.get_field(name)
+    col = field.get_col(model._meta.db_table)
+    converters = [*connection.ops.get_db_converters(col), *col.get_db_converters(connection)]
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, field, connection)
+        return value
+
+    return convert
 
 
 def has_save_receivers(model, besides=()):

@@ -29,7 +29,7 @@ import logging
 import time
 
 from django.db import OperationalError, router, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils.timezone import now
 
 from submissions import signals
@@ -47,6 +47,8 @@ __all__ = [
     "deliver",
     "deliver_pending_events",
     "openedx_events_available",
+    "Backlog",
+    "outbox_backlog",
 ]
 
 logger = logging.getLogger(__name__)
@@ -317,3 +319,27 @@ def deliver_pending_events(limit=500):
         elif result is False:
             failed += 1
     return delivered, failed
+
+
+@dataclasses.dataclass(frozen=True)
+class Backlog:
+    """Score events not delivered yet: still to be (re)tried, given up, and the oldest waiting one's age."""
+
+    pending: int
+    given_up: int
+    #: Seconds since the oldest event still to be tried was written; 0 when there is none.
+    oldest_pending_age: float
+
+
+def outbox_backlog():
+    """The outbox's :class:`Backlog`, in one statement (the ``delivered_at`` index finds the undelivered rows)."""
+    cap = max(app_settings.EVENT_MAX_DELIVERY_ATTEMPTS, 1)
+    moment = now()
+    found = ScoreEventDelivery.objects.filter(delivered_at__isnull=True).aggregate(
+        pending=Count("pk", filter=Q(attempts__lt=cap)),
+        given_up=Count("pk", filter=Q(attempts__gte=cap)),
+        oldest=Min("created_at", filter=Q(attempts__lt=cap)),
+    )
+    oldest = found["oldest"]
+    age = max((moment - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return Backlog(found["pending"], found["given_up"], age)

@@ -24,6 +24,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import router, transaction
 from django.utils.module_loading import import_string
 
+from submissions import metrics
 from submissions.conf import app_settings
 from submissions.db import auth as auth_sql
 from submissions.external_grader import permissions, sessions
@@ -72,19 +73,23 @@ def log_in(request, username, password):
     limiter = LoginRateLimiter(username, request.META.get("REMOTE_ADDR", ""))
     if limiter.is_blocked():
         log.warning("XQueue login refused: too many failed attempts")
+        metrics.record.login("rate_limited")
         return LoginResult(Outcome.BLOCKED, retry_after=limiter.window)
     user = authenticate_grader(request, username, password)
     if user is None:
         limiter.record_failure()
         log.info("XQueue login failed: incorrect credentials")
+        metrics.record.login("bad_credentials")
         return LoginResult(Outcome.INCORRECT)
     if not permissions.is_grader(user):
         log.warning("XQueue login refused: user %s is not a grader", user.pk)
+        metrics.record.login("not_grader")
         return LoginResult(Outcome.NOT_GRADER, user)
     limiter.record_success()
     open_session(request, user)
     permissions.remember_grader(request.session, user)
     log.info("XQueue grader %s logged in", user.pk)
+    metrics.record.login("accepted")
     return LoginResult(Outcome.LOGGED_IN, user)
 
 

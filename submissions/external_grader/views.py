@@ -22,6 +22,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
+from submissions import metrics
 from submissions.conf import app_settings
 from submissions.errors import (
     ExternalGraderBusyError,
@@ -189,6 +190,7 @@ class XQueueViewSet(ViewSet):
         username = data.get("username") if hasattr(data, "get") else None
         password = data.get("password") if hasattr(data, "get") else None
         if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+            metrics.record.login("missing_credentials")
             return _reply(False, INSUFFICIENT_LOGIN, status.HTTP_400_BAD_REQUEST)
         result = login_flow.log_in(request._request, username, password)
         if result.outcome is login_flow.Outcome.BLOCKED:

@@ -15,7 +15,10 @@ from submissions.external_grader.queue.operations import (
     retire,
 )
 from submissions.external_grader.queue.pull import (
+    DEPTH_STATES,
     Pulled,
+    StateDepth,
+    depth,
     is_known_queue,
     known_queues,
     pull,
@@ -46,6 +49,9 @@ __all__ = [
     "is_known_queue",
     "known_queues",
     "queue_stats",
+    "depth",
+    "StateDepth",
+    "DEPTH_STATES",
     "requeue_stale",
     "requeue_failed",
     "retire",

@@ -5,7 +5,7 @@ import logging
 
 from django.db import router, transaction
 
-from submissions import signals
+from submissions import metrics, signals
 from submissions.conf import app_settings
 from submissions.db.rows import update_row
 from submissions.external_grader.events import record_score_event
@@ -61,11 +61,11 @@ def ensure_related(row):
     return row
 
 
-def fail_row(row, reason, notice=True):
+def fail_row(row, reason, *, cause, notice=True):
     """
     Move a locked row to ``failed`` (inside the caller's transaction); with ``notice`` and
-    ``FAILURE_NOTICE`` write the failure event to the outbox. ``external_grader_failed`` is sent
-    after commit.
+    ``FAILURE_NOTICE`` write the failure event to the outbox. ``external_grader_failed`` is sent, and the
+    failure counted (``cause``: one of ``metrics.FAILURE_CAUSES``), after commit.
     """
     move(row, "fail")
     if notice and app_settings.FAILURE_NOTICE:
@@ -74,6 +74,7 @@ def fail_row(row, reason, notice=True):
     logger.warning("Grader row of submission %s failed: %s", row.submission_id, reason)
 
     def announce():
+        metrics.record.failure(row.queue_name, cause, "failed")
         signals.external_grader_failed.send_robust(sender=ExternalGraderDetail, external_grader=row, reason=reason)
 
     transaction.on_commit(announce, robust=True)

@@ -45,7 +45,7 @@ def requeue_stale(older_than=None, queue_name=None, limit=None, ids=None):
     with transaction.atomic(using=db_alias()):
         for row in _locked(condition, limit):
             if at_attempt_cap(row):
-                fail_row(row, "stale at the attempt cap")
+                fail_row(row, "stale at the attempt cap", cause="attempts")
                 failed += 1
             else:
                 move(row, "release")
@@ -117,7 +117,7 @@ def fail(detail_id, reason="failed by an operator", notice=True):
         row = ExternalGraderDetail.objects.select_for_update(**lock_of_self()).filter(pk=detail_id).first()
         if row is None:
             raise ExternalGraderNotFoundError(f"No grader row {detail_id}")
-        fail_row(row, reason, notice=notice)
+        fail_row(row, reason, cause="operator", notice=notice)
     return row
 
 

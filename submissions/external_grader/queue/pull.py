@@ -1,4 +1,4 @@
-"""Reading the queue: ``pull`` (hand one row to a grader), ``queue_length``, ``queue_stats``."""
+"""Reading the queue: ``pull`` (hand one row to a grader), ``queue_length``, ``queue_stats``, ``depth``."""
 
 import dataclasses
 import logging
@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import Count, Min
 from django.utils.timezone import now
 
+from submissions import metrics
 from submissions.conf import app_settings
 from submissions.db import grader as grader_sql
+from submissions.db.depth import queue_depth
 from submissions.db.grader import CANDIDATES_PER_STATE, LOCK_WINDOW
 from submissions.errors import GraderAuthorizationError, UnknownQueueError
 from submissions.external_grader.eligibility import eligible_q, index_scans
@@ -22,8 +24,20 @@ from submissions.external_grader.queue._common import (
     lock_of_self,
     move,
 )
+from submissions.external_grader.states import UNFINISHED, Status
 
-__all__ = ["pull", "take", "Pulled", "queue_length", "is_known_queue", "known_queues", "queue_stats"]
+__all__ = [
+    "pull",
+    "take",
+    "Pulled",
+    "queue_length",
+    "is_known_queue",
+    "known_queues",
+    "queue_stats",
+    "depth",
+    "StateDepth",
+    "DEPTH_STATES",
+]
 
 logger = logging.getLogger("submissions.external_grader.queue")
 
@@ -127,8 +141,9 @@ def _lock_first(candidates, moment, join):
     return None
 
 
-def _log_hand_out(row, queue_name):
+def _handed_out(row, queue_name):
     logger.info("Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts)
+    metrics.record.hand_out(queue_name, row.num_attempts)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +183,7 @@ def take(queue_name, grader=None):
         # by concurrent pullers, rows at the cap).
         outcome = grader_sql.hand_out(alias, queue_name, now(), app_settings.MAX_ATTEMPTS)
         if outcome.handed is not None:
-            _log_hand_out(outcome.handed.row, queue_name)
+            _handed_out(outcome.handed.row, queue_name)
             return Pulled(outcome.handed.row, outcome.handed.has_files)
         if not outcome.candidates:  # nothing eligible: the idle poll ends here
             if registry is None and not outcome.known:
@@ -187,11 +202,11 @@ def take(queue_name, grader=None):
             if pulled is None:
                 continue  # every candidate was taken meanwhile: look again
             if at_attempt_cap(pulled.row):
-                fail_row(pulled.row, f"no reply after {pulled.row.num_attempts} hand-outs")
+                fail_row(pulled.row, f"no reply after {pulled.row.num_attempts} hand-outs", cause="attempts")
                 continue
             move(pulled.row, "hand_out")
             ensure_related(pulled.row)
-        _log_hand_out(pulled.row, queue_name)
+        _handed_out(pulled.row, queue_name)
         return pulled
     if registry is None and not is_known_queue(queue_name):
         raise UnknownQueueError(queue_name)
@@ -233,3 +248,36 @@ def queue_stats(queue_name=None):
     for name in app_settings.QUEUES or ():
         stats.setdefault(name, {"states": {}, "eligible": 0})
     return dict(sorted(stats.items()))
+
+
+#: The states :func:`depth` counts: the rows waiting for a grade, and those failed for good.
+DEPTH_STATES = (*UNFINISHED, Status.FAILED)
+
+
+@dataclasses.dataclass(frozen=True)
+class StateDepth:
+    """A queue's rows in one state, how many of them a grader could receive now, and the oldest one's wait."""
+
+    rows: int = 0
+    eligible: int = 0
+    #: Seconds since the oldest eligible row entered its state (``status_time``); 0 when none is eligible.
+    oldest_eligible_age: float = 0.0
+
+
+def depth():
+    """
+    ``{queue name: {state: StateDepth}}`` for each state of :data:`DEPTH_STATES`, for every queue that has a
+    grader row or is in ``QUEUES``, in one statement (``db.depth``) whose cost grows with the rows waiting, not
+    with the rows ever graded. The metrics collector reads it at each scrape.
+    """
+    moment = now()
+    found = {name: {} for name in app_settings.QUEUES or ()}
+    for name, state, rows, eligible, oldest in queue_depth(db_alias(), moment, DEPTH_STATES):
+        age = max((moment - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+        states = found.setdefault(name, {})
+        if state is not None:
+            states[state] = StateDepth(rows, eligible, age)
+    return {
+        name: {str(state): states.get(state, StateDepth()) for state in DEPTH_STATES}
+        for name, states in sorted(found.items())
+    }

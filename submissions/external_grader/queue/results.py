@@ -10,6 +10,7 @@ import time
 
 from django.db import DatabaseError, OperationalError, transaction
 
+from submissions import metrics
 from submissions.db import grader as grader_sql
 from submissions.db.errors import is_lock_refusal
 from submissions.db.execution import batched_writes
@@ -21,6 +22,7 @@ from submissions.errors import (
     GraderReplyError,
     IncorrectPullKeyError,
     LateGraderReplyError,
+    SubmissionError,
     SubmissionInternalError,
 )
 from submissions.external_grader.events import record_score_event
@@ -211,6 +213,14 @@ def put_result(submission_id, pull_key, reply):
     ``retry`` (or fails with the notice at the attempt cap). An exact repeat of the accepted reply
     returns ``duplicate=True`` and writes nothing.
     """
+    try:
+        return _put_result(submission_id, pull_key, reply)
+    except SubmissionError as exc:
+        metrics.record.reply_refused(exc)
+        raise
+
+
+def _put_result(submission_id, pull_key, reply):
     parsed = parse_reply(reply)
     if not pull_key or not isinstance(pull_key, str):
         raise GraderReplyError("Incorrect reply format", field_errors={"submission_key": "missing"})
@@ -256,12 +266,17 @@ def _accept(submission_id, pull_key, parsed):
         points_earned = scaled_points(parsed.score, points_possible)
         if _check_key(row, pull_key, parsed):
             logger.info("Duplicate reply for submission %s ignored", row.submission_id)
+            metrics.record.reply(row.queue_name, "duplicate")
             return PutResultOutcome(row.submission_id, True, points_earned, points_possible, score_recorded=False)
+        handed_out_at = row.status_time
         try:
             recorded = _record(locked, parsed, points_earned)
         except Exception as exc:  # a boundary: any failure while recording is counted, never reported as success
             logger.exception("Recording the reply for submission %s failed", row.submission_id)
             raise _RecordingFailed(row.pk) from exc
+    # The retirement stamped status_time: the reply's moment.
+    latency = (row.status_time - handed_out_at).total_seconds()
+    metrics.record.reply(row.queue_name, "recorded" if recorded else "not_higher", latency)
     logger.info(
         "Recorded %s/%s for submission %s%s",
         points_earned,
@@ -272,7 +287,7 @@ def _accept(submission_id, pull_key, parsed):
     return PutResultOutcome(row.submission_id, False, points_earned, points_possible, score_recorded=recorded)
 
 
-def _count_failure(row_pk, pull_key, cause):
+def _count_failure(row_pk, pull_key, error):
     """
     After a failed recording (rolled back): in a new transaction, the row, if it still waits for this
     reply (pulled, same key), counts a failure and waits in ``retry``, or fails with its notice at the
@@ -283,6 +298,7 @@ def _count_failure(row_pk, pull_key, cause):
         if row is None or row.status != Status.PULLED or row.pullkey != pull_key:
             return  # answered, retired or handed out again meanwhile: nothing to count
         if at_attempt_cap(row):
-            fail_row(row, f"recording the grade failed: {cause!r}")
-        else:
-            move(row, "defer")
+            fail_row(row, f"recording the grade failed: {error!r}", cause="recording")
+            return
+        move(row, "defer")
+    metrics.record.failure(row.queue_name, "recording", "retry")
