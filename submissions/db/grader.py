@@ -125,16 +125,16 @@ def _select(alias):
 _LOOKUPS = {"lte": "<=", "exact": "=", "gte": ">="}
 
 
-def eligible_where(connection, moment, qualifier=None):
+def eligible_where(connection, moment, qualifier=None, terms_of=None):
     """
-    ``(sql, params)``: :func:`~submissions.external_grader.eligibility.terms` at ``moment`` as a condition on the
-    grader table's columns (qualified by ``qualifier``, a quoted name, when given).
+    ``(sql, params)``: :func:`~submissions.external_grader.eligibility.terms` at ``moment`` (or ``terms_of``, some of
+    them) as a condition on the grader table's columns (qualified by ``qualifier``, a quoted name, when given).
     """
     qn = connection.ops.quote_name
     prefix = f"{qualifier}." if qualifier else ""
     status, failures, time_col = (f"{prefix}{qn(name)}" for name in ("status", "num_failures", "status_time"))
     alternatives, params = [], []
-    for term in terms(moment):
+    for term in terms(moment) if terms_of is None else terms_of:
         parts = [f"{status} = %s"]
         params.append(str(term.status))
         if term.failures is not None:

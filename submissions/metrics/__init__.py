@@ -13,9 +13,10 @@ The services report what they did to :data:`record`, and nothing else here is on
 
 :data:`record` is :data:`OFF`, whose methods do nothing, unless ``SUBMISSIONS["METRICS"]`` is on and
 prometheus_client (the ``[metrics]`` extra) imports: then it counts into prometheus_client's metrics
-(:mod:`submissions.metrics.prometheus`). :func:`submissions.metrics.registry.configure` chooses, at start-up and
-whenever the ``SUBMISSIONS`` setting changes. Queue depth, ages and the outbox backlog are not counted here: the collector
-reads them from the database when the metrics page is scraped. This module imports without prometheus_client.
+(:mod:`submissions.metrics.prometheus`). :func:`submissions.metrics.registry.configure` chooses, at start-up
+and whenever the ``SUBMISSIONS`` setting changes. Queue depth, ages and the outbox backlog are not counted
+here: the collector reads them from the database when the metrics page is scraped. This module imports
+without prometheus_client.
 """
 
 import importlib.util

@@ -16,6 +16,7 @@ from django_fsm.signals import pre_transition
 
 from submissions.db import auth as auth_sql
 from submissions.db import grader as grader_sql
+from submissions.db.depth import queue_depth
 from submissions.external_grader import queue
 from submissions.external_grader.models import ExternalGraderDetail
 from submissions.external_grader.states import TABLE
@@ -75,6 +76,12 @@ def test_general_path_and_counts():
         grader_sql.lock_first_pullable(connection.alias, now(), [detail.pk])
         grader_sql.count_eligible(connection.alias, "q1", now(), known=True)
     check("general_path_and_counts", sent.texts)
+
+
+def test_queue_depth():
+    with Sent() as sent:
+        queue_depth(connection.alias, now(), queue.DEPTH_STATES)
+    check("queue_depth", sent.texts)
 
 
 def test_outbox_marks():

@@ -274,9 +274,7 @@ def depth():
     found = {name: {} for name in app_settings.QUEUES or ()}
     for name, state, rows, eligible, oldest in queue_depth(db_alias(), moment, DEPTH_STATES):
         age = max((moment - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
-        states = found.setdefault(name, {})
-        if state is not None:
-            states[state] = StateDepth(rows, eligible, age)
+        found.setdefault(name, {})[state] = StateDepth(rows, eligible, age)
     return {
         name: {str(state): states.get(state, StateDepth()) for state in DEPTH_STATES}
         for name, states in sorted(found.items())
