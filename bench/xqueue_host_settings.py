@@ -18,6 +18,9 @@ PASSWORD_HASHERS = [
     "submissions.external_grader.hashers.GraderPBKDF2PasswordHasher",
 ]
 SUBMISSIONS = {"PUBLIC_BASE_URL": "http://127.0.0.1"}
+# BENCH_METRICS=1: the host counts Prometheus metrics (bench/metrics_cost.py, docs/metrics.rst).
+if os.environ.get("BENCH_METRICS"):
+    SUBMISSIONS["METRICS"] = True
 # The middleware of the edx-submissions host (bench/_xqueue_hosts.py), so both serve requests through the same stack.
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -42,6 +42,13 @@ UNINSTALLED = {
     "django_tasks": "django-tasks",
     "django_tasks_db": "django-tasks-db",
     "edx_event_bus_redis": "edx-event-bus-redis",
+    "prometheus_client": "prometheus-client",
+}
+
+#: Modules only an extra makes importable (nothing imports them unless the extra is installed and enabled).
+EXTRA_ONLY_MODULES = {
+    "submissions.metrics.collector": "prometheus_client",
+    "submissions.metrics.prometheus": "prometheus_client",
 }
 
 
@@ -84,6 +91,8 @@ def our_modules():
             continue
         if without_admin and info.name.rsplit(".", 1)[-1] == "admin":
             continue  # admin modules need django.contrib.admin, like any app's admin.py
+        if info.name in EXTRA_ONLY_MODULES and importlib.util.find_spec(EXTRA_ONLY_MODULES[info.name]) is None:
+            continue
         names.append(info.name)
     return names
 
@@ -291,3 +300,23 @@ def test_extras_that_build_on_another_repeat_it_exactly():
 
     assert extra("celery") >= extra("instructor")
     assert extra("event-bus-redis") >= extra("openedx")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_switched_on_without_the_extra(settings):
+    """Without prometheus_client, METRICS on is error E301, nothing is counted, and grading works as before."""
+    if importlib.util.find_spec("prometheus_client") is not None:
+        pytest.skip("the [metrics] extra is installed (the base tox env runs this)")
+    from django.core.checks import run_checks
+
+    from submissions import metrics
+    from submissions.external_grader import queue
+
+    settings.SUBMISSIONS = {"METRICS": True}
+    assert "submissions.E301" in [message.id for message in run_checks()]
+    assert metrics.record is metrics.OFF
+    item = {"student_id": "coder", "course_id": "course-v1:X+Y+Z", "item_id": "metrics", "item_type": "problem"}
+    queue.create_external_grader_detail(item, "print(1)", "python", "lms-key", points_possible=2)
+    row = queue.pull("python")
+    outcome = queue.put_result(row.submission_id, row.pullkey, {"correct": True, "score": 1, "msg": "ok"})
+    assert outcome.points_earned == 2

@@ -6,7 +6,8 @@ Metrics are created once per process, on the first :func:`recorder` call. Each r
 look-up for the labelled child (kept here: prometheus_client's ``labels()`` validates and locks on every call)
 and the child's ``inc()`` or ``observe()``; ``bench/metrics_cost.py`` measures it. A report never raises: a
 metric that cannot be written (a deleted multiprocess directory, a full disk) is logged once and the request
-goes on.
+goes on. Every series of a label set the library knows exists at 0 from the start (login results, refusal
+reasons) or from its queue's first report, so rates over them are defined.
 """
 
 import logging
@@ -60,27 +61,51 @@ class _Metrics:
             "Grader logins, by result (accepted, or the reason of the refusal).",
             ["result"],
         )
-        # Unlabelled-by-queue series exist from the start, at 0, so a rate over them is defined.
-        for reason in metrics.REFUSAL_REASONS:
-            self.reply_refusals.labels(reason)
-        for result in metrics.LOGIN_RESULTS:
-            self.logins.labels(result)
+
+
+class _QueueSeries:
+    """The labelled children of one queue, created together (so each queue's series exist from its first report)."""
+
+    __slots__ = ("first_hand_outs", "repeat_hand_outs", "replies", "latency", "failures", "_metrics", "_name")
+
+    def __init__(self, registered, name):
+        self.first_hand_outs = registered.hand_outs.labels(name, "first")
+        self.repeat_hand_outs = registered.hand_outs.labels(name, "repeat")
+        self.replies = {result: registered.replies.labels(name, result) for result in metrics.REPLY_RESULTS}
+        self.latency = registered.reply_latency.labels(name)
+        self.failures = {}
+        self._metrics, self._name = registered, name
+
+    def failure(self, cause, outcome):
+        child = self.failures.get((cause, outcome))
+        if child is None:
+            child = self.failures[cause, outcome] = self._metrics.failures.labels(self._name, cause, outcome)
+        return child
 
 
 class Recorder:
-    """Counts the services' reports into :class:`_Metrics` (the interface of :class:`submissions.metrics.Off`)."""
+    """
+    Counts the services' reports into :class:`_Metrics` (the interface of :class:`submissions.metrics.Off`).
+
+    The labelled children are kept per queue (one dictionary look-up by the queue's name, whose hash Python
+    caches) and per login result or refusal reason, so a report is a look-up and prometheus_client's
+    ``inc()``/``observe()``.
+    """
 
     def __init__(self, registered):
         self.metrics = registered
-        self._children = {}
+        self._queues = {}
+        self._logins = {result: registered.logins.labels(result) for result in metrics.LOGIN_RESULTS}
+        self._refusals = {reason: registered.reply_refusals.labels(reason) for reason in metrics.REFUSAL_REASONS}
         self._failing = False
 
-    def _child(self, metric, *labels):
-        try:
-            return self._children[metric, labels]
-        except KeyError:
-            child = self._children[metric, labels] = metric.labels(*labels)
-            return child
+    def _series(self, queue_name):
+        series = self._queues.get(queue_name)
+        if series is None:
+            with _lock:
+                series = self._queues.get(queue_name) or _QueueSeries(self.metrics, queue_name)
+                self._queues[queue_name] = series
+        return series
 
     def _failed(self, exc):
         if not self._failing:
@@ -89,33 +114,35 @@ class Recorder:
 
     def hand_out(self, queue_name, attempts):
         try:
-            self._child(self.metrics.hand_outs, queue_name, "repeat" if (attempts or 0) > 1 else "first").inc()
+            series = self._queues.get(queue_name) or self._series(queue_name)
+            (series.repeat_hand_outs if attempts and attempts > 1 else series.first_hand_outs).inc()
         except Exception as exc:  # a boundary: metrics never fail a request
             self._failed(exc)
 
     def reply(self, queue_name, result, latency=None):
         try:
-            self._child(self.metrics.replies, queue_name, result).inc()
+            series = self._queues.get(queue_name) or self._series(queue_name)
+            series.replies[result].inc()
             if latency is not None:
-                self._child(self.metrics.reply_latency, queue_name).observe(latency)
+                series.latency.observe(latency)
         except Exception as exc:  # a boundary: metrics never fail a request
             self._failed(exc)
 
     def reply_refused(self, error):
         try:
-            self._child(self.metrics.reply_refusals, metrics.refusal_reason(error)).inc()
+            self._refusals[metrics.refusal_reason(error)].inc()
         except Exception as exc:  # a boundary: metrics never fail a request
             self._failed(exc)
 
     def failure(self, queue_name, cause, outcome):
         try:
-            self._child(self.metrics.failures, queue_name, cause, outcome).inc()
+            self._series(queue_name).failure(cause, outcome).inc()
         except Exception as exc:  # a boundary: metrics never fail a request
             self._failed(exc)
 
     def login(self, result):
         try:
-            self._child(self.metrics.logins, result).inc()
+            self._logins[result].inc()
         except Exception as exc:  # a boundary: metrics never fail a request
             self._failed(exc)
 
