@@ -1,9 +1,14 @@
 """Helpers of the queue tests (creating grader work through the services, replies, receivers)."""
 
+import contextlib
 import itertools
 import json
+import threading
+
+from django.db import connection, transaction
 
 from submissions.external_grader import queue
+from submissions.external_grader.models import ExternalGraderDetail
 
 _counter = itertools.count(1)
 
@@ -39,3 +44,27 @@ class Recorder:
         self.calls.append(kwargs)
         if self.fail:
             raise RuntimeError("receiver failed")
+
+
+@contextlib.contextmanager
+def locked_elsewhere(pk):
+    """The grader row ``pk`` held ``FOR UPDATE`` by another connection (a thread) while the block runs."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        try:
+            with transaction.atomic():
+                ExternalGraderDetail.objects.select_for_update().get(pk=pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join()

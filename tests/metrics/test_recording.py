@@ -7,11 +7,10 @@ taken before and after.
 """
 
 import itertools
-import threading
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 
 from submissions import metrics, signals
@@ -27,7 +26,7 @@ from submissions.errors import (
 from submissions.external_grader import queue
 from submissions.external_grader.models import ExternalGraderDetail
 from submissions.models import ScoreEventDelivery
-from tests.external_grader.helpers import create, reply
+from tests.external_grader.helpers import create, locked_elsewhere, reply
 from tests.metrics.helpers import METRICS_ON, increases, scrape_client
 
 _queues = itertools.count(1)
@@ -260,24 +259,6 @@ def test_a_reply_refused_as_busy(metrics_on, queue_name):
     row = create(queue_name)
     pulled = queue.pull(queue_name)
     before = scrape()
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_row():
-        try:
-            with transaction.atomic():
-                ExternalGraderDetail.objects.select_for_update().get(pk=row.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_row)
-    holder.start()
-    try:
-        assert locked.wait(10)
-        with pytest.raises(ExternalGraderBusyError):
-            queue.put_result(row.submission_id, pulled.pullkey, reply())
-    finally:
-        release.set()
-        holder.join(10)
+    with locked_elsewhere(row.pk), pytest.raises(ExternalGraderBusyError):
+        queue.put_result(row.submission_id, pulled.pullkey, reply())
     assert increases(scrape(), before, "submissions_grader_reply_refusals_total", "reason") == {"busy": 1}

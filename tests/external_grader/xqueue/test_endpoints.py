@@ -2,10 +2,9 @@
 
 import json
 import re
-import threading
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models.signals import pre_save
 from django.test import Client
 
@@ -13,6 +12,7 @@ from submissions.external_grader.models import ExternalGraderDetail, ScoreEventD
 from submissions.external_grader.queue import create_external_grader_detail
 from submissions.external_grader.states import Status
 from submissions.models import Score
+from tests.external_grader.helpers import locked_elsewhere
 from tests.external_grader.xqueue.conftest import envelope, make_grader
 
 pytestmark = pytest.mark.django_db
@@ -360,25 +360,8 @@ def test_put_result_on_locked_row_is_409():
     c.force_login(grader)
     detail = make_work()
     header = pull(c)["xqueue_header"]
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_lock():
-        try:
-            with transaction.atomic():
-                ExternalGraderDetail.objects.select_for_update().get(pk=detail.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    try:
-        assert locked.wait(10)
+    with locked_elsewhere(detail.pk):
         response = reply(c, header, GOOD)
-    finally:
-        release.set()
-        thread.join()
     assert response.status_code == 409
     assert envelope(response) == {"return_code": 1, "content": "Submission is currently being processed"}
     assert Score.objects.count() == 0
