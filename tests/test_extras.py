@@ -35,6 +35,7 @@ EXTRAS = {
     "instructor": (["drf_spectacular", "django_tasks_db"], INSTRUCTOR),
     "celery": (["celery", "drf_spectacular"], [*INSTRUCTOR, "submissions.instructor_v2.celery_backend"]),
     "bus": (["edx_event_bus_redis", "openedx_events"], ["submissions.external_grader.bus"]),
+    "metrics": (["prometheus_client"], ["submissions.metrics.prometheus", "submissions.metrics.collector"]),
 }
 
 pytestmark = pytest.mark.skipif(EXTRA not in EXTRAS, reason="run by the extra-<name> tox envs (SUBMISSIONS_EXTRA)")

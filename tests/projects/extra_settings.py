@@ -1,6 +1,6 @@
 """
 A host that uses one extra, named by ``SUBMISSIONS_EXTRA`` (``openedx``, ``s3``, ``instructor``, ``celery``,
-``bus``), configured the way the docs say. The ``extra-<name>`` tox envs install that extra alone and run
+``bus``, ``metrics``), configured the way the docs say. The ``extra-<name>`` tox envs install that extra alone and run
 ``tests/test_extras.py`` with these settings.
 """
 
@@ -38,3 +38,5 @@ if EXTRA == "bus":
     EVENT_BUS_REDIS_CONNECTION_URL = "redis://127.0.0.1:6379/0"
     EVENT_BUS_TOPIC_PREFIX = "sub-extras"
     SUBMISSIONS = {"SCORE_EVENT_BUS_TOPIC": "external-grader-score"}
+if EXTRA == "metrics":
+    SUBMISSIONS = {"METRICS": True, "METRICS_TOKENS": ["extra-metrics-token"]}
