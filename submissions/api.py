@@ -113,9 +113,9 @@ def create_external_grader_detail(
     student_item_dict: StudentItemDict,
     answer: Any,
     queue_name: str,
-    queue_key: str,
+    queue_key: str | None,
     grader_file_name: str = "",
-    points_possible: int = 1,
+    points_possible: int | float = 1,
     **external_grader_additional_data: Any,
 ) -> ExternalGraderDetail:
     """

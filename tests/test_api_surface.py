@@ -1,5 +1,6 @@
-"""The public surface of submissions.api / team_api matches edx-submissions 4.x."""
+"""The public surface of submissions.api / team_api matches edx-submissions 4.x; the queue services are typed."""
 
+import importlib
 import inspect
 import pathlib
 
@@ -8,6 +9,7 @@ import pytest
 import submissions
 from submissions import api, team_api
 from submissions.errors import SubmissionInternalError
+from submissions.external_grader import queue
 
 EMPTY = inspect.Parameter.empty
 
@@ -78,16 +80,24 @@ def test_team_api_signatures(name, signature):
     assert bare_signature(getattr(team_api, name)) == signature
 
 
-@pytest.mark.parametrize("module", [api, team_api])
+@pytest.mark.parametrize("module", [api, team_api, queue], ids=lambda module: module.__name__)
 def test_every_public_function_is_annotated(module):
     """Issue 15: the public API has type hints (checked by mypy in the quality env)."""
-    for name in module.__all__:
-        function = getattr(module, name)
-        if not inspect.isfunction(function):
-            continue
+    functions = [getattr(module, name) for name in module.__all__ if inspect.isfunction(getattr(module, name))]
+    assert functions
+    for function in functions:
         signature = inspect.signature(function)
-        assert signature.return_annotation is not EMPTY, name
-        assert all(parameter.annotation is not EMPTY for parameter in signature.parameters.values()), name
+        assert signature.return_annotation is not EMPTY, function.__name__
+        assert all(parameter.annotation is not EMPTY for parameter in signature.parameters.values()), function
+
+
+@pytest.mark.parametrize("name", ["create", "operations", "pull", "results"])
+def test_the_queue_package_exports_every_public_name_of_its_modules(name):
+    """So that the test above sees every public queue service (``queue.pull`` is the function, not the module)."""
+    module = importlib.import_module(f"submissions.external_grader.queue.{name}")
+    assert set(module.__all__) <= set(queue.__all__)
+    for name in queue.__all__:
+        assert hasattr(queue, name)
 
 
 def test_all_lists_exactly_the_public_names():

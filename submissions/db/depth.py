@@ -10,6 +10,10 @@ waiting, not with the rows graded. The statement is portable (PostgreSQL, MariaD
 has no ORM twin; ``tests/db/sql/queue_depth.sql`` shows it as PostgreSQL receives it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import connections
 
 from submissions.db.grader import eligible_where
@@ -17,10 +21,18 @@ from submissions.db.rows import read_converter
 from submissions.external_grader.eligibility import terms
 from submissions.external_grader.models import ExternalGraderDetail
 
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable
+
+    from submissions.external_grader.eligibility import Term
+
 __all__ = ["queue_depth"]
 
 
-def queue_depth(alias, moment, states):
+def queue_depth(
+    alias: str, moment: datetime.datetime, states: Iterable[str]
+) -> list[tuple[str, str, int, int, datetime.datetime | None]]:
     """
     ``[(queue name, state, rows, eligible rows, status_time of the oldest eligible row or None)]`` at ``moment``,
     for every queue that has a grader row and every state of ``states``.
@@ -32,7 +44,7 @@ def queue_depth(alias, moment, states):
     queue, status, status_time = (qn(meta.get_field(name).column) for name in ("queue_name", "status", "status_time"))
     in_range = f"FROM {table} g WHERE g.{queue} = queues.name AND g.{status} = %s"
     columns, params, shape = [], [], []
-    by_state = {}
+    by_state: dict[str, list[Term]] = {}
     for term in terms(moment):
         by_state.setdefault(term.status, []).append(term)
     for state in states:
@@ -62,7 +74,7 @@ def queue_depth(alias, moment, states):
         cursor.execute(sql, params)
         found = cursor.fetchall()
     convert = read_converter(ExternalGraderDetail, "status_time", connection)
-    result = []
+    result: list[tuple[str, str, int, int, datetime.datetime | None]] = []
     for name, *values in found:
         values = iter(values)
         for state, eligible in shape:

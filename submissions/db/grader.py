@@ -17,8 +17,11 @@ statement does (SQLite and MariaDB run it), and ``tests/db/sql/`` holds each sta
 * :func:`renew_outbox_claim`, :func:`mark_outbox_delivered`: an outbox row's bookkeeping (any backend).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import functools
+from typing import TYPE_CHECKING
 
 from django.db import connections
 from django.db.models.signals import post_save, pre_save
@@ -29,6 +32,10 @@ from submissions.external_grader.eligibility import index_scans, terms
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery, SubmissionFile
 from submissions.external_grader.states import TABLE, Effect
 from submissions.models import Score, ScoreSummary, StudentItem, Submission
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Sequence
 
 __all__ = [
     "enabled",
@@ -50,7 +57,7 @@ __all__ = [
 CANDIDATES_PER_STATE = 24
 
 
-def enabled(alias):
+def enabled(alias: str) -> bool:
     """Whether the hand-written statements serve the database ``alias`` (PostgreSQL)."""
     return connections[alias].vendor == "postgresql"
 
@@ -202,7 +209,7 @@ def _union_text(alias, queue_name, shape):
     return " UNION ALL ".join(parts)
 
 
-def candidate_rows(alias, queue_name, moment):
+def candidate_rows(alias: str, queue_name: str, moment: datetime.datetime) -> list[tuple[int, datetime.datetime]]:
     """``[(pk, created_at)]`` of the oldest eligible candidates per state (:func:`_candidate_union`)."""
     connection = connections[alias]
     sql, params = _candidate_union(alias, queue_name, moment)
@@ -213,7 +220,9 @@ def candidate_rows(alias, queue_name, moment):
     return [(pk, convert(created)) for pk, created in rows]
 
 
-def count_eligible(alias, queue_name, moment, *, known=False):
+def count_eligible(
+    alias: str, queue_name: str, moment: datetime.datetime, *, known: bool = False
+) -> tuple[int, bool | None]:
     """
     ``(count, exists)``: rows of ``queue_name`` a grader could pull at ``moment``, and (``known``) whether the
     queue has any row at all (else None), in one statement.
@@ -245,7 +254,7 @@ class Locked:
     has_files: bool
 
 
-def lock_first_pullable(alias, moment, ids):
+def lock_first_pullable(alias: str, moment: datetime.datetime, ids: Sequence[int]) -> Locked | None:
     """
     The oldest of the grader rows ``ids`` still eligible at ``moment``, locked ``FOR UPDATE OF`` the grader
     row ``SKIP LOCKED``, with its submission and student item, as :class:`Locked`; None when no candidate
@@ -307,7 +316,7 @@ def _set_clause(connection, name, column, moment, key):
     return ", ".join(assignments), params
 
 
-def hand_out(alias, queue_name, moment, cap):
+def hand_out(alias: str, queue_name: str, moment: datetime.datetime, cap: int) -> HandOut:
     """
     ``pull``'s usual case in one statement: lock the oldest eligible candidate of ``queue_name`` (among the
     oldest ``LOCK_WINDOW`` of :func:`_candidate_union`, by ``(created_at, id)``), as
@@ -369,7 +378,7 @@ def _new_key():
     return ExternalGraderDetail.new_pull_key()
 
 
-def hand_out_is_plain():
+def hand_out_is_plain() -> bool:
     """Whether no ``pre_save``/``post_save`` or django-fsm transition receiver listens for grader rows."""
     from django_fsm.signals import post_transition, pre_transition
 
@@ -391,7 +400,7 @@ class LockedReply:
     score_id: int | None = None
 
 
-def lock_for_reply(alias, submission_id):
+def lock_for_reply(alias: str, submission_id: int) -> LockedReply | None:
     """
     The grader row of ``submission_id`` locked ``FOR UPDATE NOWAIT`` (a held lock raises at once), with its
     submission and student item loaded, and the student item locked ``FOR NO KEY UPDATE`` in the same

@@ -19,7 +19,7 @@ from submissions.errors import (
     SubmissionRequestError,
     UnknownQueueError,
 )
-from submissions.external_grader import queue
+from submissions.external_grader import permissions, queue
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
 from submissions.external_grader.states import Status
 from tests.external_grader.helpers import create, reply, student_item
@@ -73,6 +73,29 @@ def test_grader_queue_restriction(django_user_model):
         with pytest.raises(GraderAuthorizationError):
             queue.pull("q1", grader=grader)
         assert queue.pull("q1", grader=django_user_model(username="other")) is not None
+
+
+class EmailNamedUser:
+    """A user of a model whose ``USERNAME_FIELD`` is the e-mail: it has no ``username`` attribute."""
+
+    def __init__(self, email):
+        self.email = email
+
+    def get_username(self):
+        return self.email
+
+
+def test_grader_queue_restriction_follows_the_username_field():
+    """``GRADER_QUEUES`` is keyed by ``get_username()``, as the XQueue views' permission check reads it."""
+    create(queue_name="q1")
+    grader = EmailNamedUser("watcher@example.org")
+    with override_settings(SUBMISSIONS={"GRADER_QUEUES": {"watcher@example.org": ["q2"]}}):
+        assert permissions.allowed_queues(grader) == {"q2"}
+        with pytest.raises(GraderAuthorizationError):
+            queue.pull("q1", grader=grader)
+        with pytest.raises(GraderAuthorizationError):
+            queue.take("q1", grader=grader)
+        assert queue.pull("q1", grader=EmailNamedUser("other@example.org")) is not None
 
 
 def test_retry_back_off():

@@ -7,6 +7,7 @@ Every service owns its transaction and moves rows only through the transitions o
 
 from submissions.external_grader.queue.create import cancel_unfinished, create_external_grader_detail
 from submissions.external_grader.queue.operations import (
+    StaleRequeued,
     fail,
     purge_finished,
     regrade,
@@ -16,8 +17,11 @@ from submissions.external_grader.queue.operations import (
 )
 from submissions.external_grader.queue.pull import (
     DEPTH_STATES,
+    GraderAccount,
     Pulled,
+    QueueStats,
     StateDepth,
+    StateStats,
     depth,
     is_known_queue,
     known_queues,
@@ -29,6 +33,7 @@ from submissions.external_grader.queue.pull import (
 from submissions.external_grader.queue.results import (
     GraderReply,
     PutResultOutcome,
+    RawReply,
     parse_reply,
     put_result,
     scaled_points,
@@ -40,19 +45,24 @@ __all__ = [
     "pull",
     "take",
     "Pulled",
+    "GraderAccount",
     "put_result",
     "PutResultOutcome",
     "GraderReply",
+    "RawReply",
     "parse_reply",
     "scaled_points",
     "queue_length",
     "is_known_queue",
     "known_queues",
     "queue_stats",
+    "QueueStats",
+    "StateStats",
     "depth",
     "StateDepth",
     "DEPTH_STATES",
     "requeue_stale",
+    "StaleRequeued",
     "requeue_failed",
     "retire",
     "fail",

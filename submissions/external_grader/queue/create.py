@@ -1,7 +1,10 @@
 """Creating grader work: ``create_external_grader_detail`` (as the LMS calls it) and cancelling it."""
 
+from __future__ import annotations
+
 import json
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 
@@ -19,6 +22,10 @@ from submissions.external_grader.queue._common import db_alias, lock_of_self, mo
 from submissions.external_grader.states import UNFINISHED
 from submissions.services.submissions import create_submission, log_submission
 
+if TYPE_CHECKING:
+    from submissions.models import Submission
+    from submissions.types import StudentItemDict, StudentItemLookup, SubmissionDict
+
 __all__ = ["create_external_grader_detail", "cancel_unfinished"]
 
 logger = logging.getLogger("submissions.external_grader.queue")
@@ -26,7 +33,7 @@ logger = logging.getLogger("submissions.external_grader.queue")
 _MAX_CHARS = 128
 
 
-def _as_text(name, value):
+def _as_text(name: str, value: object) -> str | None:
     """``grader_payload``/``student_info`` are stored verbatim; a dict or list is stored as JSON."""
     if value is None or isinstance(value, str):
         return value
@@ -35,10 +42,10 @@ def _as_text(name, value):
     raise SubmissionRequestError(f"{name} must be text", field_errors={name: "must be a string"})
 
 
-def _validate(queue_name, queue_key, grader_file_name, points_possible):
+def _validate(queue_name: object, queue_key: object, grader_file_name: object, points_possible: object) -> None:
     if not queue_name:
         raise ExternalGraderQueueEmptyError("queue_name is required for an external grader submission")
-    errors = {}
+    errors: dict[str, str] = {}
     if not isinstance(queue_name, str) or len(queue_name) > _MAX_CHARS:
         errors["queue_name"] = f"must be a string of at most {_MAX_CHARS} characters"
     if queue_key is not None and (not isinstance(queue_key, str) or len(queue_key) > _MAX_CHARS):
@@ -55,14 +62,14 @@ def _validate(queue_name, queue_key, grader_file_name, points_possible):
 
 
 def create_external_grader_detail(
-    student_item_dict,
-    answer,
-    queue_name,
-    queue_key,
-    grader_file_name="",
-    points_possible=1,
-    **external_grader_additional_data,
-):
+    student_item_dict: StudentItemDict,
+    answer: Any,
+    queue_name: str,
+    queue_key: str | None,
+    grader_file_name: str = "",
+    points_possible: int | float = 1,
+    **external_grader_additional_data: Any,
+) -> ExternalGraderDetail:
     """
     Create a submission and its grader row (``pending``), with its files, in one transaction.
 
@@ -86,7 +93,7 @@ def create_external_grader_detail(
     student_info = _as_text("student_info", extra.get("student_info"))
     prepared = SubmissionFileManager.prepare(extra.get("files"))
 
-    stored = []
+    stored: list[str] = []
     try:
         with transaction.atomic(using=db_alias()):
             submission = create_submission(student_item_dict, answer)
@@ -117,7 +124,7 @@ def create_external_grader_detail(
     return detail
 
 
-def _submission_pk(submission):
+def _submission_pk(submission: Submission | SubmissionDict) -> int:
     """The pk of the submission ``create_submission`` returned (a dict with its uuid)."""
     from submissions.models import Submission
 
@@ -129,7 +136,7 @@ def _submission_pk(submission):
     return pk
 
 
-def _retire_prior(detail):
+def _retire_prior(detail: ExternalGraderDetail) -> int:
     """Retire the student item's earlier unfinished rows (superseded by ``detail``)."""
     prior = list(
         ExternalGraderDetail.objects.select_for_update(**lock_of_self())
@@ -144,7 +151,7 @@ def _retire_prior(detail):
     return len(prior)
 
 
-def cancel_unfinished(student_item_dict):
+def cancel_unfinished(student_item_dict: StudentItemLookup) -> int:
     """
     Retire, without any notice, the unfinished grader rows of a student item (e.g. when the
     learner's state is deleted). Returns the number of rows retired; 0 for an unknown item.

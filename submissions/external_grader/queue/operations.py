@@ -1,7 +1,10 @@
 """Operator and instructor operations on grader rows: requeue, release, retire, fail, regrade."""
 
+from __future__ import annotations
+
 import datetime
 import logging
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.db.models import Q
@@ -13,19 +16,36 @@ from submissions.external_grader.models import ExternalGraderDetail
 from submissions.external_grader.queue._common import at_attempt_cap, db_alias, fail_row, lock_of_self, move
 from submissions.external_grader.states import UNFINISHED, Status
 
-__all__ = ["requeue_stale", "requeue_failed", "retire", "fail", "regrade", "purge_finished"]
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from submissions.types import SubmissionUUID
+
+__all__ = ["StaleRequeued", "requeue_stale", "requeue_failed", "retire", "fail", "regrade", "purge_finished"]
 
 logger = logging.getLogger("submissions.external_grader.queue")
 
 _BATCH = 500
 
 
-def _locked(filter_q, limit=None):
+class StaleRequeued(TypedDict):
+    """What :func:`requeue_stale` did: rows released to ``pending``, rows failed at the attempt cap."""
+
+    released: int
+    failed: int
+
+
+def _locked(filter_q: Q, limit: int | None = None) -> list[ExternalGraderDetail]:
     rows = ExternalGraderDetail.objects.select_for_update(**lock_of_self()).filter(filter_q).order_by("pk")
     return list(rows[:limit] if limit else rows)
 
 
-def requeue_stale(older_than=None, queue_name=None, limit=None, ids=None):
+def requeue_stale(
+    older_than: float | None = None,
+    queue_name: str | None = None,
+    limit: int | None = None,
+    ids: Iterable[int] | None = None,
+) -> StaleRequeued:
     """
     Release ``pulled`` rows whose grader has been silent for ``older_than`` seconds (default: the
     processing delay) back to ``pending``, clearing their key; rows at the attempt cap fail with the
@@ -54,7 +74,7 @@ def requeue_stale(older_than=None, queue_name=None, limit=None, ids=None):
     return {"released": released, "failed": failed}
 
 
-def requeue_failed(ids=None, queue_name=None, limit=None):
+def requeue_failed(ids: Iterable[int] | None = None, queue_name: str | None = None, limit: int | None = None) -> int:
     """
     Move ``failed`` rows (all, or the grader row ids given, or one queue's) back to ``pending`` with
     their counters reset. Returns the number of rows requeued.
@@ -72,7 +92,9 @@ def requeue_failed(ids=None, queue_name=None, limit=None):
     return len(rows)
 
 
-def _selection(ids, queue_name, older_than, statuses):
+def _selection(
+    ids: Iterable[int] | None, queue_name: str | None, older_than: float | None, statuses: Iterable[str]
+) -> Q:
     condition = Q(status__in=list(statuses))
     if ids is not None:
         condition &= Q(pk__in=list(ids))
@@ -83,7 +105,13 @@ def _selection(ids, queue_name, older_than, statuses):
     return condition
 
 
-def retire(ids=None, queue_name=None, older_than=None, notice=True, limit=None):
+def retire(
+    ids: Iterable[int] | None = None,
+    queue_name: str | None = None,
+    older_than: float | None = None,
+    notice: bool = True,
+    limit: int | None = None,
+) -> int:
     """
     Retire unfinished rows (by grader row ids, queue, and/or created more than ``older_than``
     seconds ago). With ``notice`` (and ``FAILURE_NOTICE``) each learner gets the "could not be
@@ -107,7 +135,7 @@ def retire(ids=None, queue_name=None, older_than=None, notice=True, limit=None):
     return count
 
 
-def fail(detail_id, reason="failed by an operator", notice=True):
+def fail(detail_id: int, reason: str = "failed by an operator", notice: bool = True) -> ExternalGraderDetail:
     """
     Fail one unfinished grader row (by its id) with the failure notice and the
     ``external_grader_failed`` signal. Raises ``ExternalGraderNotFoundError`` and
@@ -121,7 +149,7 @@ def fail(detail_id, reason="failed by an operator", notice=True):
     return row
 
 
-def regrade(submission_uuid, *, only_if_higher=False):
+def regrade(submission_uuid: SubmissionUUID, *, only_if_higher: bool = False) -> ExternalGraderDetail:
     """
     Send a submission to its grader again (the instructor API's rescore).
 
@@ -154,7 +182,9 @@ def regrade(submission_uuid, *, only_if_higher=False):
     return row
 
 
-def purge_finished(older_than_days, queue_name=None, dry_run=False, batch_size=500):
+def purge_finished(
+    older_than_days: float, queue_name: str | None = None, dry_run: bool = False, batch_size: int = _BATCH
+) -> int:
     """
     Delete ``retired`` and ``failed`` grader rows created more than ``older_than_days`` days ago,
     with their files (blobs after each batch commits). Submissions and scores are kept; outbox rows

@@ -1,7 +1,11 @@
 """Reading the queue: ``pull`` (hand one row to a grader), ``queue_length``, ``queue_stats``, ``depth``."""
 
+from __future__ import annotations
+
 import dataclasses
+import datetime
 import logging
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from django.db import transaction
 from django.db.models import Count, Min
@@ -26,14 +30,20 @@ from submissions.external_grader.queue._common import (
 )
 from submissions.external_grader.states import UNFINISHED, Status
 
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
 __all__ = [
     "pull",
     "take",
     "Pulled",
+    "GraderAccount",
     "queue_length",
     "is_known_queue",
     "known_queues",
     "queue_stats",
+    "QueueStats",
+    "StateStats",
     "depth",
     "StateDepth",
     "DEPTH_STATES",
@@ -45,7 +55,7 @@ logger = logging.getLogger("submissions.external_grader.queue")
 _MAX_ROUNDS = 50
 
 
-def is_known_queue(queue_name):
+def is_known_queue(queue_name: str | None) -> bool:
     """Whether ``queue_name`` is in the ``QUEUES`` registry (or, without one, has any grader row)."""
     if not queue_name or not isinstance(queue_name, str):
         return False
@@ -55,7 +65,7 @@ def is_known_queue(queue_name):
     return ExternalGraderDetail.objects.filter(queue_name=queue_name).exists()
 
 
-def _registry_admitting(queue_name):
+def _registry_admitting(queue_name: str) -> Collection[str] | None:
     """
     The ``QUEUES`` registry (None without one), after raising ``UnknownQueueError`` for a name that is no
     string, is empty, or is not registered. Without a registry, whether the queue has rows is the caller's.
@@ -68,7 +78,7 @@ def _registry_admitting(queue_name):
     return registry
 
 
-def known_queues():
+def known_queues() -> list[str]:
     """The registry, or every queue name that has a grader row."""
     registry = app_settings.QUEUES
     if registry is not None:
@@ -76,15 +86,25 @@ def known_queues():
     return sorted(ExternalGraderDetail.objects.values_list("queue_name", flat=True).distinct())
 
 
-def _check_grader(queue_name, grader):
-    if grader is None:
+class GraderAccount(Protocol):
+    """
+    The grader a row is handed to: its user (``request.user`` of the XQueue views). ``get_username()``, the
+    user name Django users give whatever their ``USERNAME_FIELD``, selects its ``GRADER_QUEUES`` entry.
+    """
+
+    def get_username(self) -> str: ...
+
+
+def _check_grader(queue_name: str, grader: GraderAccount | None) -> None:
+    restrictions = app_settings.GRADER_QUEUES
+    if grader is None or not restrictions:
         return
-    allowed = (app_settings.GRADER_QUEUES or {}).get(getattr(grader, "username", None))
+    allowed = restrictions.get(grader.get_username())
     if allowed is not None and queue_name not in allowed:
         raise GraderAuthorizationError(f"Grader may not use queue '{queue_name}'")
 
 
-def _candidate_ids(queue_name, moment):
+def _candidate_ids(queue_name: str, moment: datetime.datetime) -> list[int]:
     """
     Ids of the ``LOCK_WINDOW`` oldest of up to ``CANDIDATES_PER_STATE`` eligible rows per state, each state
     read in the order of the ``(queue_name, status, status_time)`` index (one ``UNION ALL`` query where the
@@ -115,7 +135,7 @@ def _candidate_ids(queue_name, moment):
     return [pk for pk, _ in rows[:LOCK_WINDOW]]
 
 
-def _lock_first(candidates, moment, join):
+def _lock_first(candidates: list[int], moment: datetime.datetime, join: bool) -> Pulled | None:
     """
     Lock the oldest still-eligible candidate, skipping rows other transactions hold, as a :class:`Pulled`.
 
@@ -141,7 +161,7 @@ def _lock_first(candidates, moment, join):
     return None
 
 
-def _handed_out(row, queue_name):
+def _handed_out(row: ExternalGraderDetail, queue_name: str) -> None:
     logger.info("Handed out submission %s of queue %s (attempt %s)", row.submission_id, queue_name, row.num_attempts)
     metrics.record.hand_out(queue_name, row.num_attempts)
 
@@ -155,7 +175,7 @@ class Pulled:
     may_have_files: bool = True
 
 
-def pull(queue_name, grader=None):
+def pull(queue_name: str, grader: GraderAccount | None = None) -> ExternalGraderDetail | None:
     """
     Hand the oldest eligible row of ``queue_name`` to a grader, or return None when there is none.
 
@@ -165,14 +185,14 @@ def pull(queue_name, grader=None):
     attempts fails (with the failure notice) instead, and the next row is tried. The returned row has
     ``submission`` and ``submission.student_item`` loaded.
 
-    Raises ``UnknownQueueError`` and, when ``grader`` is restricted by ``GRADER_QUEUES``,
-    ``GraderAuthorizationError``.
+    ``grader`` is the grader's user: its ``get_username()`` entry in ``GRADER_QUEUES``, if any, lists the queues
+    it may use. Raises ``UnknownQueueError`` and, for a queue outside that list, ``GraderAuthorizationError``.
     """
     pulled = take(queue_name, grader)
     return None if pulled is None else pulled.row
 
 
-def take(queue_name, grader=None):
+def take(queue_name: str, grader: GraderAccount | None = None) -> Pulled | None:
     """:func:`pull`, answering a :class:`Pulled` (which also tells whether the row may have files)."""
     registry = _registry_admitting(queue_name)
     _check_grader(queue_name, grader)
@@ -190,7 +210,7 @@ def take(queue_name, grader=None):
                 raise UnknownQueueError(queue_name)
             return None
     join = bool(lock_of_self()) or not features().has_select_for_update
-    previous = None
+    previous: list[int] | None = None
     for _ in range(_MAX_ROUNDS):
         moment = now()
         candidates = _candidate_ids(queue_name, moment)
@@ -213,7 +233,7 @@ def take(queue_name, grader=None):
     return None
 
 
-def queue_length(queue_name):
+def queue_length(queue_name: str) -> int:
     """Number of rows of ``queue_name`` a grader could pull now. Raises ``UnknownQueueError``."""
     registry = _registry_admitting(queue_name)
     # One portable statement on every backend, which also tells whether the queue exists (compiling
@@ -224,7 +244,22 @@ def queue_length(queue_name):
     return count
 
 
-def queue_stats(queue_name=None):
+class StateStats(TypedDict):
+    """The rows of one queue in one state: how many, the oldest ``status_time``, and its age in seconds."""
+
+    count: int
+    oldest: datetime.datetime
+    oldest_age: float | None
+
+
+class QueueStats(TypedDict):
+    """One queue in :func:`queue_stats`: its rows by state, and how many a grader could pull now."""
+
+    states: dict[str, StateStats]
+    eligible: int
+
+
+def queue_stats(queue_name: str | None = None) -> dict[str, QueueStats]:
     """
     Per queue: ``{"states": {status: {"count", "oldest", "oldest_age"}}, "eligible": int}``, where
     ``oldest`` is the oldest ``status_time`` of that state and ``oldest_age`` its age in seconds.
@@ -234,7 +269,7 @@ def queue_stats(queue_name=None):
     if queue_name:
         rows = rows.filter(queue_name=queue_name)
     grouped = rows.values("queue_name", "status").annotate(count=Count("pk"), oldest=Min("status_time"))
-    stats = {}
+    stats: dict[str, QueueStats] = {}
     for entry in grouped:
         queue = stats.setdefault(entry["queue_name"], {"states": {}, "eligible": 0})
         queue["states"][entry["status"]] = {
@@ -251,7 +286,7 @@ def queue_stats(queue_name=None):
 
 
 #: The states :func:`depth` counts: the rows waiting for a grade, and those failed for good.
-DEPTH_STATES = (*UNFINISHED, Status.FAILED)
+DEPTH_STATES: tuple[Status, ...] = (*UNFINISHED, Status.FAILED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -264,14 +299,14 @@ class StateDepth:
     oldest_eligible_age: float = 0.0
 
 
-def depth():
+def depth() -> dict[str, dict[str, StateDepth]]:
     """
     ``{queue name: {state: StateDepth}}`` for each state of :data:`DEPTH_STATES`, for every queue that has a
     grader row or is in ``QUEUES``, in one statement (``db.depth``) whose cost grows with the rows waiting, not
     with the rows ever graded. The metrics collector reads it at each scrape.
     """
     moment = now()
-    found = {name: {} for name in app_settings.QUEUES or ()}
+    found: dict[str, dict[str, StateDepth]] = {name: {} for name in app_settings.QUEUES or ()}
     for name, state, rows, eligible, oldest in queue_depth(db_alias(), moment, DEPTH_STATES):
         age = max((moment - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
         found.setdefault(name, {})[state] = StateDepth(rows, eligible, age)

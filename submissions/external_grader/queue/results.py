@@ -1,5 +1,7 @@
 """Recording a grader's reply: ``put_result``."""
 
+from __future__ import annotations
+
 import dataclasses
 import decimal
 import hmac
@@ -7,6 +9,7 @@ import json
 import logging
 import math
 import time
+from typing import Any, TypeAlias
 
 from django.db import DatabaseError, OperationalError, transaction
 
@@ -40,9 +43,13 @@ from submissions.external_grader.states import Status
 from submissions.models import ScoreSummary
 from submissions.services.scores import score_of
 
-__all__ = ["PutResultOutcome", "GraderReply", "parse_reply", "scaled_points", "put_result"]
+__all__ = ["PutResultOutcome", "GraderReply", "RawReply", "parse_reply", "scaled_points", "put_result"]
 
 logger = logging.getLogger("submissions.external_grader.queue")
+
+#: A grader's reply as :func:`parse_reply` and :func:`put_result` take it: the ``xqueue_body`` text, or its JSON
+#: object already decoded.
+RawReply: TypeAlias = str | bytes | bytearray | dict[str, Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +74,7 @@ class PutResultOutcome:
     score_recorded: bool = True
 
 
-def parse_reply(reply):
+def parse_reply(reply: RawReply) -> GraderReply:
     """
     Validate a grader reply: the raw ``xqueue_body`` text (str or bytes), or an already decoded
     dict (stored as its JSON). It must be a JSON object with ``correct``, ``msg`` and a numeric
@@ -101,13 +108,13 @@ def parse_reply(reply):
     return GraderReply(raw=raw, correct=body["correct"], score=score, msg=body["msg"])
 
 
-def scaled_points(score, points_possible):
+def scaled_points(score: float, points_possible: int) -> int:
     """``round_half_up(score * points_possible)`` as an int (decimal arithmetic, no float ties)."""
     product = decimal.Decimal(repr(float(score))) * int(points_possible)
     return int(product.quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
 
 
-def _as_submission_id(submission_id):
+def _as_submission_id(submission_id: int | str) -> int:
     try:
         return int(submission_id)
     except (TypeError, ValueError) as exc:
@@ -118,7 +125,7 @@ class _RowBusy(Exception):
     """The grader row's lock is held by another transaction (a NOWAIT refusal)."""
 
 
-def _lock_row(submission_id):
+def _lock_row(submission_id: int) -> LockedReply | None:
     """
     The grader row of ``submission_id`` locked ``NOWAIT`` (raises :class:`_RowBusy` when another
     transaction holds it), with its submission and student item, as a :class:`LockedReply`; None when
@@ -149,7 +156,7 @@ def _lock_row(submission_id):
 _LOCK_RETRY_DELAYS = (0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.2)
 
 
-def _check_key(row, pull_key, reply):
+def _check_key(row: ExternalGraderDetail, pull_key: str, reply: GraderReply) -> bool:
     """Raise the typed error for a reply the row cannot accept; True for an exact duplicate."""
     # Compared as bytes: compare_digest refuses str with non-ASCII characters (a grader may send any text).
     key_matches = (
@@ -172,7 +179,7 @@ def _check_key(row, pull_key, reply):
     return False
 
 
-def _is_lower_than_recorded(row, points_earned):
+def _is_lower_than_recorded(row: ExternalGraderDetail, points_earned: int) -> bool:
     """For ``only_if_higher`` rows: whether the item's highest visible score beats this one."""
     summary = (
         ScoreSummary.objects.select_related("highest").filter(student_item_id=row.submission.student_item_id).first()
@@ -182,7 +189,7 @@ def _is_lower_than_recorded(row, points_earned):
     return summary.highest.to_float() > points_earned / row.points_possible
 
 
-def _record(locked, reply, points_earned):
+def _record(locked: LockedReply, reply: GraderReply, points_earned: int) -> bool:
     """Write the score, the reply, the retirement and the outbox row. Returns whether a score was written."""
     row = ensure_related(locked.row)
     recorded = not (row.only_if_higher and _is_lower_than_recorded(row, points_earned))
@@ -196,7 +203,7 @@ def _record(locked, reply, points_earned):
     return recorded
 
 
-def put_result(submission_id, pull_key, reply):
+def put_result(submission_id: int, pull_key: str, reply: RawReply) -> PutResultOutcome:
     """
     Record a grader's reply for the row of ``submission_id`` handed out with ``pull_key``.
 
@@ -220,7 +227,7 @@ def put_result(submission_id, pull_key, reply):
         raise
 
 
-def _put_result(submission_id, pull_key, reply):
+def _put_result(submission_id: int, pull_key: str, reply: RawReply) -> PutResultOutcome:
     parsed = parse_reply(reply)
     if not pull_key or not isinstance(pull_key, str):
         raise GraderReplyError("Incorrect reply format", field_errors={"submission_key": "missing"})
@@ -244,12 +251,12 @@ def _put_result(submission_id, pull_key, reply):
 class _RecordingFailed(Exception):
     """Recording an accepted reply failed (the cause is chained); its transaction was rolled back."""
 
-    def __init__(self, row_pk):
+    def __init__(self, row_pk: int) -> None:
         super().__init__(row_pk)
         self.row_pk = row_pk
 
 
-def _accept(submission_id, pull_key, parsed):
+def _accept(submission_id: int, pull_key: str, parsed: GraderReply) -> PutResultOutcome:
     """
     One attempt of :func:`put_result`, in one transaction without savepoints: lock, check the key,
     record. Any failure while recording raises :class:`_RecordingFailed` and rolls everything back.
@@ -287,7 +294,7 @@ def _accept(submission_id, pull_key, parsed):
     return PutResultOutcome(row.submission_id, False, points_earned, points_possible, score_recorded=recorded)
 
 
-def _count_failure(row_pk, pull_key, error):
+def _count_failure(row_pk: int, pull_key: str, error: BaseException | None) -> None:
     """
     After a failed recording (rolled back): in a new transaction, the row, if it still waits for this
     reply (pulled, same key), counts a failure and waits in ``retry``, or fails with its notice at the
