@@ -3,8 +3,8 @@ Types of the public API's arguments and results (``submissions.api``, ``submissi
 checkers: the dicts are plain ``dict`` objects at run time, of the shapes ``docs/api.rst`` describes.
 """
 
-from __future__ import annotations
-
+# Annotations are not postponed here: a TypedDict tells its optional keys (``__optional_keys__``, which run-time
+# validators read) only from evaluated ``NotRequired`` annotations.
 import datetime
 import uuid
 from typing import TYPE_CHECKING, Any, NotRequired, TypeAlias, TypedDict
@@ -55,7 +55,7 @@ class SubmissionDict(TypedDict):
     submitted_at: datetime.datetime
     created_at: datetime.datetime
     answer: Any
-    team_submission_uuid: str | None
+    team_submission_uuid: uuid.UUID | None
 
 
 class AnnotationDict(TypedDict):
@@ -91,4 +91,4 @@ class TeamSubmissionDict(TypedDict):
     submitted_by: int
     created_at: datetime.datetime
     answer: Any
-    submission_uuids: list[str]
+    submission_uuids: list[uuid.UUID]

@@ -3,6 +3,7 @@ Checked by mypy (quality env), never run: the public API's types as a caller see
 drifts from the documented shapes fails ``mypy`` here.
 """
 
+import uuid
 from typing import assert_type
 
 from submissions import api, team_api
@@ -15,6 +16,7 @@ def caller() -> None:
     )
     assert_type(submission, SubmissionDict)
     assert_type(submission["uuid"], str)
+    assert_type(submission["team_submission_uuid"], uuid.UUID | None)
     assert_type(api.get_submission(submission["uuid"]), SubmissionDict)
     assert_type(api.get_submissions({"student_id": "anon", "course_id": "c", "item_id": "i"}), list[SubmissionDict])
     score = api.get_score({"student_id": "anon", "course_id": "c", "item_id": "i"})
@@ -24,4 +26,4 @@ def caller() -> None:
     api.set_score(submission["uuid"], 1, 2)
     team = team_api.create_submission_for_team("c", "i", "team", 1, ["a", "b"], "answer")
     assert_type(team, TeamSubmissionDict)
-    assert_type(team["submission_uuids"], list[str])
+    assert_type(team["submission_uuids"], list[uuid.UUID])
