@@ -76,7 +76,8 @@ def create_external_grader_detail(
     Optional kwargs: ``files`` (``{file name: bytes | File | object with .file}``),
     ``grader_payload`` and ``student_info`` (text forwarded verbatim to the grader); others are
     ignored, as in edx-submissions 4.x. With ``INVALIDATE_PRIOR_ATTEMPTS`` the student item's
-    earlier unfinished rows are retired (their late replies are rejected).
+    earlier unfinished rows are retired (their late replies are rejected). ``points_possible`` may be an
+    integral float (a block's ``max_score()`` of 2.0).
 
     Raises ``ExternalGraderQueueEmptyError``, ``UnknownQueueError`` (when ``QUEUES`` is set),
     ``SubmissionRequestError`` (invalid item, answer, arguments or files, naming the limit),
