@@ -2,7 +2,8 @@
 Grading plugins, loaded by import string.
 
 A plugin is a class (or any callable returning an object) with a ``grade(request, sandbox)`` method that
-returns the reply dict ``{"correct": bool, "score": float 0..1, "msg": html}``. The grader creates one
+returns the reply dict ``{"correct": bool, "score": float 0..1, "msg": html}`` (more members may be added:
+the ``testcases`` plugin adds each case's result as data). The grader creates one
 instance per worker, passing the options given on the command line (``--plugin-option key=value``).
 The built-in plugin is ``submissions.external_grader.grader.testcases.TestCasesPlugin`` (alias
 ``testcases``).
@@ -64,10 +65,13 @@ class GradingPlugin:
         raise NotImplementedError
 
 
-def make_reply(correct, score, msg):
-    """The grader reply dict, with the score clamped to 0..1."""
+def make_reply(correct, score, msg, **extra):
+    """
+    The grader reply dict, with the score clamped to 0..1. ``extra`` members (JSON values) are added: the
+    server stores the whole reply and hands it to the host (``score_msg`` of the score event).
+    """
     score = min(1.0, max(0.0, float(score)))
-    return {"correct": bool(correct), "score": score, "msg": str(msg)}
+    return {**extra, "correct": bool(correct), "score": score, "msg": str(msg)}
 
 
 def load_plugin(path, **options):

@@ -13,7 +13,17 @@ Grader payload (a JSON string, the problem author's ``grader_payload``)::
     }
 
 ``test_cases`` is accepted as a synonym of ``tests``. The reply is ``{"correct": all passed,
-"score": earned / total points, "msg": HTML table}``.
+"score": earned / total points, "msg": HTML table}`` and the same outcome as data for the host::
+
+    "results": [{"name", "hidden", "points", "earned", "passed", "status", "message",
+                 "stdout", "stderr", "truncated", "time_ms"}, ...],   # one per test case, in order
+    "compile_output": compiler messages or null, "compile_failed": bool
+
+``status`` is ``passed``, ``wrong_answer``, ``not_run`` or the run's verdict (``runtime_error``, ``cpu_limit``,
+``wall_limit``, ``memory_limit``, ``output_limit``, ``disk_limit``, ``signaled``, ``sandbox_error``). The
+excerpts of stdout and stderr are bounded (:data:`EXCERPT_CHARS` each, :data:`EXCERPT_BUDGET` for the whole
+reply). A hidden case's result carries its output too, marked ``"hidden": true``: the host decides who sees
+it (a learner must not: a program can print its hidden input).
 """
 
 import json
@@ -25,13 +35,28 @@ from .i18n import gettext as _
 from .languages import COMPILE_LIMITS, LANGUAGES, get_language
 from .limits import Limits, MiB, Verdict
 from .plugins import GradingPlugin, make_reply
-from .report import render_report
+from .report import COMPILER_CHARS, render_report
 
-__all__ = ["TestCasesPlugin", "PayloadError", "outputs_match", "parse_payload"]
+__all__ = [
+    "TestCasesPlugin",
+    "PayloadError",
+    "outputs_match",
+    "parse_payload",
+    "EXCERPT_CHARS",
+    "EXCERPT_BUDGET",
+    "STATUSES",
+]
 
 logger = logging.getLogger(__name__)
 
 COMPARE_MODES = ("exact", "whitespace", "float")
+#: Characters of one case's stdout (and of its stderr) kept in ``results`` (plugin option ``excerpt_chars``).
+EXCERPT_CHARS = 4096
+#: Characters of every excerpt of one reply together (plugin option ``excerpt_budget``): cases after the budget
+#: is spent get empty excerpts (``truncated``), so a reply stays well under a server's request size limit.
+EXCERPT_BUDGET = 65536
+#: The ``status`` of a case in ``results``: its own outcomes, then the run verdicts other than ``ok``.
+STATUSES = ("passed", "wrong_answer", "not_run", *(str(verdict) for verdict in Verdict if verdict != Verdict.OK))
 
 
 class PayloadError(ValueError):
@@ -118,9 +143,24 @@ def parse_payload(text):
     return language, cases, limits
 
 
+class _Excerpts:
+    """Cuts outputs for ``results``: each to ``per_stream`` characters, all of one reply to ``budget``."""
+
+    def __init__(self, per_stream, budget):
+        self.per_stream, self.left = per_stream, budget
+
+    def take(self, text):
+        """``(excerpt, cut)``."""
+        limit = min(self.per_stream, self.left)
+        excerpt = text[:limit]
+        self.left -= len(excerpt)
+        return excerpt, len(text) > limit
+
+
 class TestCasesPlugin(GradingPlugin):
     """Options: ``max_cpu_seconds`` (10), ``max_memory_mb`` (1024), ``max_timeouts`` (2): after that many
-    time-limit verdicts the remaining cases are not run (each would wait for the limit too)."""
+    time-limit verdicts the remaining cases are not run (each would wait for the limit too);
+    ``excerpt_chars`` and ``excerpt_budget``: the bounds of the outputs in ``results``."""
 
     __test__ = False  # not a pytest class
 
@@ -129,6 +169,8 @@ class TestCasesPlugin(GradingPlugin):
         self.max_cpu = float(options.get("max_cpu_seconds", 10))
         self.max_memory = int(float(options.get("max_memory_mb", 1024)) * MiB)
         self.max_timeouts = int(options.get("max_timeouts", 2))
+        self.excerpt_chars = int(options.get("excerpt_chars", EXCERPT_CHARS))
+        self.excerpt_budget = int(options.get("excerpt_budget", EXCERPT_BUDGET))
 
     def _limits(self, language, requested):
         try:
@@ -147,7 +189,7 @@ class TestCasesPlugin(GradingPlugin):
             limits = self._limits(language, requested)
         except PayloadError as exc:
             logger.error("unusable grader payload for submission %s: %s", request.submission_id, exc)
-            return make_reply(
+            return _reply(
                 False,
                 0,
                 render_report(
@@ -162,7 +204,7 @@ class TestCasesPlugin(GradingPlugin):
         missing = language.missing_tools()
         if missing:
             logger.error("language %s unavailable: missing %s", language.name, ", ".join(missing))
-            return make_reply(
+            return _reply(
                 False,
                 0,
                 render_report(
@@ -193,23 +235,24 @@ class TestCasesPlugin(GradingPlugin):
             if not result.ok:
                 if result.verdict not in (Verdict.RUNTIME_ERROR, Verdict.OK):
                     compile_output = (compile_output or "") + "\n" + result.message
-                return make_reply(
-                    False,
-                    0,
-                    render_report(
-                        language=language.name,
-                        earned=0,
-                        total=total,
-                        cases=[],
-                        compile_output=compile_output or _("(no compiler output)"),
-                        compile_failed=True,
-                    ),
+                compile_output = compile_output or _("(no compiler output)")
+                msg = render_report(
+                    language=language.name,
+                    earned=0,
+                    total=total,
+                    cases=[],
+                    compile_output=compile_output,
+                    compile_failed=True,
                 )
+                return _reply(False, 0, msg, compile_output=compile_output, compile_failed=True)
         run_argv = language.run_argv(source, limits.memory_bytes)
-        rows, earned, timeouts = [], 0.0, 0
+        rows, results, earned, timeouts = [], [], 0.0, 0
+        excerpts = _Excerpts(self.excerpt_chars, self.excerpt_budget)
         for case in cases:
             if timeouts >= self.max_timeouts:
-                rows.append(_row(case, False, "", _("Not run: earlier tests exceeded the time limit."), ""))
+                note = _("Not run: earlier tests exceeded the time limit.")
+                rows.append(_row(case, False, "", note, ""))
+                results.append(_result(case, "not_run", note, excerpts))
                 continue
             work = sandbox.new_dir("run-")
             try:
@@ -220,18 +263,53 @@ class TestCasesPlugin(GradingPlugin):
             passed = result.ok and outputs_match(case["expected_stdout"], actual, case["compare"], case["tolerance"])
             if result.verdict in (Verdict.CPU_LIMIT, Verdict.WALL_LIMIT):
                 timeouts += 1
-            note = "" if result.ok else result.message
+            note, status = ("", "passed") if passed else (result.message, str(result.verdict))
             if result.ok and not passed:
-                note = _("Wrong answer.")
-            row = _row(case, passed, actual, note, _text(result.stderr))
+                note, status = _("Wrong answer."), "wrong_answer"
+            stderr = _text(result.stderr)
+            row = _row(case, passed, actual, note, stderr)
             earned += row["earned"]
             rows.append(row)
+            results.append(_result(case, status, note, excerpts, run=result, stdout=actual, stderr=stderr))
         all_passed = all(row["passed"] for row in rows)
         score = earned / total if total else (1.0 if all_passed else 0.0)
         msg = render_report(
             language=language.name, earned=earned, total=total, cases=rows, compile_output=compile_output
         )
-        return make_reply(all_passed, score, msg)
+        return _reply(all_passed, score, msg, results=results, compile_output=compile_output)
+
+
+def _reply(correct, score, msg, *, results=(), compile_output=None, compile_failed=False):
+    """Every reply of the plugin has the same members (``results`` empty when no case could run)."""
+    if compile_output is not None:
+        compile_output = compile_output[:COMPILER_CHARS]
+    return make_reply(
+        correct, score, msg, results=list(results), compile_output=compile_output, compile_failed=compile_failed
+    )
+
+
+def _result(case, status, message, excerpts, *, run=None, stdout="", stderr=""):
+    """One case's entry in ``results``: ``run`` is its sandbox result (None: not run), with its decoded outputs."""
+    passed = status == "passed"
+    entry = {
+        "name": case["name"],
+        "hidden": case["hidden"],
+        "points": case["points"],
+        "earned": case["points"] if passed else 0.0,
+        "passed": passed,
+        "status": status,
+        "message": message,
+        "stdout": "",
+        "stderr": "",
+        "truncated": False,
+        "time_ms": None,
+    }
+    if run is not None:
+        entry["stdout"], stdout_cut = excerpts.take(stdout)
+        entry["stderr"], stderr_cut = excerpts.take(stderr)
+        entry["truncated"] = stdout_cut or stderr_cut or run.stdout_truncated or run.stderr_truncated
+        entry["time_ms"] = round(run.wall_time * 1000)
+    return entry
 
 
 def _row(case, passed, actual, note, stderr):

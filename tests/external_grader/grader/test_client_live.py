@@ -139,7 +139,9 @@ def test_workers_grade_every_language_end_to_end(live_server, grader_account, is
         score = api.get_latest_score_for_submission(detail.submission.uuid)
         assert score["points_earned"] == expected[detail.submission_id], (detail.grader_reply, score)
         reply = json.loads(detail.grader_reply)
-        assert set(reply) == {"correct", "score", "msg"}
+        assert set(reply) == {"correct", "score", "msg", "results", "compile_output", "compile_failed"}
+        # the per-case results travel through the server to the host with the rest of the reply
+        assert sum(entry["earned"] for entry in reply["results"]) == expected[detail.submission_id]  # 3 points in all
 
 
 def test_sigterm_finishes_the_item_in_hand(live_server, grader_account, isolation):

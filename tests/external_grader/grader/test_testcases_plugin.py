@@ -11,6 +11,10 @@ from submissions.external_grader.grader.plugins import GradingRequest, load_plug
 from .programs import BROKEN, LOOP, PRODUCT, SUM, SUM_TESTS
 
 LANGUAGES = ["python", "javascript", "java", "c", "cpp"]
+REPLY_KEYS = {"correct", "score", "msg", "results", "compile_output", "compile_failed"}
+RESULT_KEYS = {
+    "name", "hidden", "points", "earned", "passed", "status", "message", "stdout", "stderr", "truncated", "time_ms"
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -27,7 +31,7 @@ def grade(plugin, box, language, source, tests=SUM_TESTS, limits=None):
     if limits:
         payload["limits"] = limits
     reply = plugin.grade(GradingRequest(json.dumps(payload), source), box)
-    assert set(reply) == {"correct", "score", "msg"}
+    assert set(reply) == REPLY_KEYS
     json.dumps(reply)  # serialisable as the xqueue_body
     return reply
 
@@ -140,3 +144,5 @@ def test_unusable_payload_is_reported_not_crashed(plugin, box, payload, fragment
     assert reply["correct"] is False and reply["score"] == 0
     assert "cannot be graded" in reply["msg"]
     assert fragment in reply["msg"]
+    assert set(reply) == REPLY_KEYS
+    assert (reply["results"], reply["compile_output"], reply["compile_failed"]) == ([], None, False)
