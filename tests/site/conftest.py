@@ -18,8 +18,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE_DIR = ROOT / "examples" / "autograder"
-GRADER_PLUGIN = "coursework.grader_plugin.SiteTestCasesPlugin"
+GRADER_PLUGIN = "testcases"  # the library's plugin: its reply has each case's result
 
 PYTHON_SUM = "input()\nprint(sum(map(int, input().split())))\n"
 PYTHON_POSITIVE_ONLY = "input()\nprint(sum(x for x in map(int, input().split()) if x > 0))\n"
@@ -120,7 +119,7 @@ def _as_grader(queue_name, reply_for, on_commit):
 
 @pytest.fixture
 def grade_in_queue(django_capture_on_commit_callbacks):
-    """``grade_in_queue(passed=[True, True, False])``: answer the oldest queued submission like the site plugin."""
+    """``grade_in_queue(passed=[True, True, False])``: answer the oldest queued item as ``testcases`` would."""
 
     def grade(passed=(True, True, False), queue_name=None):
         def reply(detail):
@@ -135,13 +134,22 @@ def grade_in_queue(django_capture_on_commit_callbacks):
                     "message": "Passed." if ok else "Wrong answer.",
                     "stdout": "out\n",
                     "stderr": "",
+                    "truncated": False,
                     "time_ms": 12,
+                    "earned": test["points"] if ok else 0.0,
                 }
                 for test, ok in zip(payload["tests"], passed, strict=False)
             ]
-            earned = sum(r["points"] for r in results if r["passed"])
+            earned = sum(r["earned"] for r in results)
             total = sum(t["points"] for t in payload["tests"])
-            return {"correct": all(passed), "score": earned / total, "msg": "<p>graded</p>", "results": results}
+            return {
+                "correct": all(passed),
+                "score": earned / total,
+                "msg": "<p>graded</p>",
+                "results": results,
+                "compile_output": None,
+                "compile_failed": False,
+            }
 
         return _as_grader(queue_name or settings.GRADING_QUEUE, reply, django_capture_on_commit_callbacks)
 
@@ -167,7 +175,7 @@ class Graders:
         env = {
             **os.environ,
             "GRADER_PASSWORD": password,
-            "PYTHONPATH": os.pathsep.join([str(SITE_DIR), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),  # nothing of the site
         }
         for queue_name in (settings.GRADING_QUEUE, settings.RUN_QUEUE):
             log = open(tmp_path / f"grader-{queue_name}.log", "w")  # noqa: SIM115 - closed in stop()

@@ -2,7 +2,9 @@
 
 import json
 
-from tests.site.conftest import PYTHON_SUM
+import pytest
+
+from tests.site.conftest import PYTHON_SUM, wait_for
 
 SECRET_INPUT = "3\n9000000 137000 465\n"
 SECRET_OUTPUT = "9137465\n"
@@ -69,3 +71,36 @@ def test_a_code_run_is_queued_with_the_visible_cases_only(course):
     run_payload = question.grader_payload(visible_only=True)
     assert not _leaks(run_payload) and len(json.loads(run_payload)["tests"]) == 2
     assert _leaks(question.grader_payload())  # the graded submission's payload has all three
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_program_echoing_its_hidden_input_shows_it_to_the_owner_only(
+    reference_graders, clients, course, people, client
+):
+    """The real grader's reply carries every case's output (hidden ones marked): the site withholds them."""
+    _hide_a_secret_case(course)
+    echo = "import sys\ndata = sys.stdin.read()\nprint(data)\nprint(data, file=sys.stderr)\n"
+    created = clients["student"].post(
+        "/api/submissions/submissions/", {"question_id": course["question"].pk, "code": echo}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["data"]["id"]
+    path = f"/api/submissions/submissions/{pk}/"
+
+    def graded():
+        data = clients["owner"].get(path).json()["data"]
+        return data if data["status"] == "graded" else None
+
+    owner_view = wait_for(graded, timeout=60)
+    assert owner_view and [case["hidden"] for case in owner_view["results"]] == [False, False, True]
+    assert SECRET_INPUT.split("\n")[1] in owner_view["results"][2]["stderr"]  # the owner sees what it printed
+    client.force_login(people["student"])
+    for response in (
+        clients["student"].get(path),
+        clients["student"].get("/api/submissions/submissions/"),
+        client.get(f"/submissions/{pk}/"),
+        client.get(f"/submissions/{pk}/results/"),
+        client.get(f"/questions/{course['question'].pk}/"),
+    ):
+        assert response.status_code == 200
+        assert not _leaks(response.content), response.request["PATH_INFO"]

@@ -22,7 +22,7 @@ class Submission(models.Model):
     attempt = models.PositiveIntegerField()
     code = models.TextField()
     submitted_at = models.DateTimeField()
-    #: What the grader reported, per test case (``coursework.grader_plugin``), and when it arrived.
+    #: What the grader reported, per test case (the ``testcases`` plugin's ``results``), and when it arrived.
     results = models.JSONField(default=list, blank=True)
     compile_output = models.TextField(blank=True, default="")
     results_at = models.DateTimeField(null=True, blank=True)

@@ -18,7 +18,10 @@ logger = logging.getLogger(__name__)
 
 
 def parse_reply(score_msg):
-    """``(results, compile_output, message)`` of a grader reply (the site plugin's, or a failure notice)."""
+    """
+    ``(results, compile_output, compile_failed)`` of a grader reply: the ``testcases`` plugin's per-case
+    results (``docs/reference_grader.rst``), or nothing for a failure notice (not JSON, or no results).
+    """
     try:
         reply = json.loads(score_msg)
     except (TypeError, ValueError):
@@ -26,15 +29,16 @@ def parse_reply(score_msg):
     if not isinstance(reply, dict):
         reply = {}
     results = reply.get("results") if isinstance(reply.get("results"), list) else []
-    return results, reply.get("compile_output") or "", str(reply.get("msg", ""))
+    results = [case for case in results if isinstance(case, dict)]
+    return results, str(reply.get("compile_output") or ""), reply.get("compile_failed") is True
 
 
 @receiver(external_grader_score_submitted, dispatch_uid="coursework.record_grade")
 def record_grade(sender, score, **kwargs):
-    results, compile_output, _message = parse_reply(score.score_msg)
+    results, compile_output, compile_failed = parse_reply(score.score_msg)
     now = timezone.now()
     if score.queue_name == settings.RUN_QUEUE:
-        if compile_output and not results:
+        if compile_failed:
             status = CodeRun.Status.COMPILE_ERROR
         elif results:
             status = CodeRun.Status.COMPLETED
