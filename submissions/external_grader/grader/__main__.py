@@ -6,8 +6,8 @@ Command line of the reference grader (installed as ``submissions-grader``)::
 
 ``python -m submissions.external_grader.grader`` is the same program. Every option has an environment
 variable (``GRADER_SERVER``, ``GRADER_QUEUE``, ``GRADER_USERNAME``, ``GRADER_PASSWORD``, ``GRADER_WORKERS``,
-``GRADER_PLUGIN``, ``GRADER_ALLOW_INSECURE``...). ``--probe`` prints the sandbox report (isolation level,
-missing features, available languages) as JSON and exits.
+``GRADER_PLUGIN``, ``GRADER_MAX_POLL_INTERVAL``, ``GRADER_ALLOW_INSECURE``...). ``--probe`` prints the
+sandbox report (isolation level, missing features, available languages) as JSON and exits.
 
 Exit status: 0 stopped normally; 1 a worker crashed; 2 bad options; 3 no sandbox (see --allow-insecure);
 4 gave up, the server failed for --give-up-after seconds; 5 login refused --login-attempts times in a row;
@@ -58,7 +58,15 @@ def build_parser():
     _number(parser, "--workers", int, "2")
     parser.add_argument("--plugin", default=_env("PLUGIN", "testcases"), help="import string or 'testcases'")
     parser.add_argument("--plugin-option", action="append", default=[], metavar="KEY=VALUE")
-    _number(parser, "--poll-interval", float, "1.0")
+    _number(parser, "--poll-interval", float, "1.0", "first wait after a poll found the queue empty (1)", "SECONDS")
+    _number(
+        parser,
+        "--max-poll-interval",
+        float,
+        "5",
+        "the wait grows x1.5 per empty poll up to this (5): how long an idle grader may take to see new work",
+        "SECONDS",
+    )
     _number(parser, "--timeout", float, "10", "HTTP timeout (s)")
     _number(parser, "--slot-uid-base", int, "61000")
     parser.add_argument(
@@ -124,6 +132,13 @@ def main(argv=None):
     if missing or bad_options:
         logger.error("missing options: %s; plugin options not KEY=VALUE: %s", missing, bad_options)
         return int(ExitStatus.USAGE)
+    if not 0 < args.poll_interval <= args.max_poll_interval:
+        logger.error(
+            "poll intervals: need 0 < --poll-interval (%s) <= --max-poll-interval (%s)",
+            args.poll_interval,
+            args.max_poll_interval,
+        )
+        return int(ExitStatus.USAGE)
     swept = sweep(work_root())
     if any(swept.values()):
         logger.info("removed what dead graders left", extra={"fields": swept})
@@ -146,6 +161,7 @@ def main(argv=None):
         plugin=args.plugin,
         plugin_options=options,
         poll_interval=args.poll_interval,
+        max_poll_interval=args.max_poll_interval,
         login_interval=args.login_interval,
         login_attempts=args.login_attempts,
         give_up_after=args.give_up_after or None,

@@ -52,6 +52,8 @@ class GraderConfig:
     workers: int = 2
     plugin: str = "testcases"
     plugin_options: dict = dataclasses.field(default_factory=dict)
+    #: Seconds to wait after a poll found the queue empty; each further empty poll waits ×1.5 longer, up to
+    #: ``max_poll_interval``: the longest an idle grader takes to see new work (``--max-poll-interval``).
     poll_interval: float = 1.0
     max_poll_interval: float = 5.0
     #: Seconds between login attempts after a refusal.

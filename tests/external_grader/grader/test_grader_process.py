@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from submissions.external_grader import queue
 from submissions.external_grader.grader.cgroups import CONTROLLERS, PARENT
 
 from .live import json_logs, running, start_grader, status, submit
@@ -174,3 +175,41 @@ def test_one_connection_per_worker_and_a_reconnect_when_the_server_drops_it(prox
     assert proxy.count(LOGIN, "POST") == 2  # the session survived the reconnection
     [stopped] = [entry for entry in json_logs(stderr) if entry["msg"] == "grader stopped"]
     assert stopped["connections"] == 4
+
+
+def _idle_polls(proxy, seconds, *options, env=None):
+    """Polls of an empty queue by one idle worker in ``seconds`` (from its first poll)."""
+    before = proxy.count(POLL)
+    grader = start_grader(proxy.url, "--poll-interval", "0.05", *options, env=env)
+    with running(grader):
+        _wait_for(lambda: proxy.count(POLL) > before or grader.poll() is not None, 30, "the first poll")
+        time.sleep(seconds)
+        polls = proxy.count(POLL) - before
+        grader.terminate()
+        stderr = _wait_exit(grader, 30)
+    assert grader.returncode == 0, stderr
+    return polls
+
+
+def test_max_poll_interval_bounds_how_long_an_idle_grader_waits(proxy, grader_account, isolation):
+    """Issue 12 follow-up: the idle back-off's ceiling is an option (and GRADER_MAX_POLL_INTERVAL), not 5 s."""
+    if isolation.level == "none":
+        pytest.skip("detected isolation level is 'none': the grader refuses to run learner code")
+    queue.retire(ids=[detail.pk for detail in _submit_sums(1)], notice=False)  # a known queue, empty
+    # the default ceiling: 0.05, 0.075, 0.11 ... 0.85, 1.28 s: about 9 polls in 3 s, then one per 5 s at most
+    backing_off = _idle_polls(proxy, 3)
+    # a 0.1 s ceiling: a poll every 0.1 s or so, about 30 in 3 s
+    short = _idle_polls(proxy, 3, env={"GRADER_MAX_POLL_INTERVAL": "0.1"})
+    flagged = _idle_polls(proxy, 3, "--max-poll-interval", "0.1")
+    assert backing_off <= 12, backing_off
+    assert short >= 2 * backing_off and flagged >= 2 * backing_off, (backing_off, short, flagged)
+
+
+@pytest.mark.parametrize(
+    "options", [["--max-poll-interval", "0"], ["--poll-interval", "2", "--max-poll-interval", "1"]]
+)
+def test_poll_intervals_out_of_order_are_a_usage_error(options):
+    grader = start_grader("http://127.0.0.1:9", *options)
+    stderr = _wait_exit(grader, 30)
+    assert grader.returncode == 2, stderr
+    assert "--max-poll-interval" in stderr
