@@ -10,7 +10,9 @@ as expected.
 
 Environment: ``DEMO_PORT`` (8010), ``DEMO_ONCE``, ``DEMO_WORKERS`` (2 per queue), ``DEMO_ALLOW_INSECURE``
 (run learner code without a sandbox when none is available: development machines only),
-``DEMO_VAR_DIR`` (``var/``: the database, logs; wiped at every start).
+``DEMO_VAR_DIR`` (``var/``: the database, logs; wiped at every start), ``DEMO_RUN_MAX_POLL_INTERVAL`` (0.5:
+the longest an idle grader of the code-run queue takes to see a run), ``DEMO_SLOT_UID_BASE`` (61000: the
+grading queue's workers run learner code as UIDs 61000, 61001...; the run queue's from 61100).
 """
 
 import contextlib
@@ -30,6 +32,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 VAR = Path(os.environ.get("DEMO_VAR_DIR") or HERE / "var")
 GRADER_PLUGIN = "testcases"  # the library's plugin: its reply has each case's result
+#: Per queue: first and longest wait of an idle grader between polls (``--poll-interval``,
+#: ``--max-poll-interval``), and the offset of its slot UIDs (each grader process its own UIDs).
+#: A student waits on a code run: an idle grader of the run queue looks every 0.5 s at most.
+QUEUES = {
+    "grading": {"poll": "0.2", "max_poll": "2", "slot_offset": 0},
+    "runs": {"poll": "0.1", "max_poll": os.environ.get("DEMO_RUN_MAX_POLL_INTERVAL", "0.5"), "slot_offset": 100},
+}
 PR_SET_PDEATHSIG = 1
 
 
@@ -176,13 +185,16 @@ def main():
             say(f"the server did not start; see {VAR / 'server.log'}")
             return 4
         say(f"serving {base_url}/")
-        for queue in ("grading", "runs"):
+        slot_uid_base = int(os.environ.get("DEMO_SLOT_UID_BASE", "61000"))
+        for queue, polling in QUEUES.items():
             argv = [
                 sys.executable,
                 "-m",
                 "submissions.external_grader.grader",
                 *("--server", base_url, "--queue", queue, "--username", "grader", "--plugin", GRADER_PLUGIN),
-                *("--workers", os.environ.get("DEMO_WORKERS", "2"), "--poll-interval", "0.2"),
+                *("--workers", os.environ.get("DEMO_WORKERS", "2")),
+                *("--poll-interval", polling["poll"], "--max-poll-interval", polling["max_poll"]),
+                *("--slot-uid-base", str(slot_uid_base + polling["slot_offset"])),
                 *(["--allow-insecure"] if insecure else []),
             ]
             children.start(f"grader-{queue}", argv, {"GRADER_PASSWORD": password})

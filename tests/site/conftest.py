@@ -17,6 +17,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tests.external_grader.grader.conftest import TEST_SLOT_UID_BASE
+
 ROOT = Path(__file__).resolve().parents[2]
 GRADER_PLUGIN = "testcases"  # the library's plugin: its reply has each case's result
 
@@ -177,14 +179,18 @@ class Graders:
             "GRADER_PASSWORD": password,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),  # nothing of the site
         }
-        for queue_name in (settings.GRADING_QUEUE, settings.RUN_QUEUE):
+        # each grader process its own slot UIDs, apart from a running demo's and other test processes'
+        for slot_uid_base, queue_name in zip(
+            (TEST_SLOT_UID_BASE, TEST_SLOT_UID_BASE + 16), (settings.GRADING_QUEUE, settings.RUN_QUEUE), strict=True
+        ):
             log = open(tmp_path / f"grader-{queue_name}.log", "w")  # noqa: SIM115 - closed in stop()
             argv = [
                 sys.executable,
                 "-m",
                 "submissions.external_grader.grader",
                 *("--server", base_url, "--queue", queue_name, "--username", "grader", "--plugin", GRADER_PLUGIN),
-                *("--workers", "2", "--poll-interval", "0.1", "--log-format", "text"),
+                *("--workers", "2", "--poll-interval", "0.1", "--max-poll-interval", "0.5", "--log-format", "text"),
+                *("--slot-uid-base", str(slot_uid_base)),
             ]
             self.procs.append((subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT), log))
 
