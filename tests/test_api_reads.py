@@ -351,6 +351,7 @@ def test_reads_go_to_the_read_replica_when_configured(read_replica):
         assert api.get_top_submissions(COURSE, ITEM, TYPE, 3)[0]["score"] == 1
         assert api.get_student_ids_by_submission_uuid(COURSE, [data["uuid"]]) == {data["uuid"]: "a"}
         assert api.get_latest_score_for_submission(data["uuid"], read_replica=True)["points_earned"] == 1
+        assert api.get_latest_scores_for_submissions([data["uuid"]], read_replica=True)[data["uuid"]]["points_earned"]
         cache.clear()
         assert api.get_submission_and_student(data["uuid"], read_replica=True)["student_item"] == item("a")
     assert len(on_replica.captured_queries) >= 7
