@@ -5,7 +5,7 @@ A submission is one call of the library: ``submissions.api.create_external_grade
 submission (an attempt of the learner's student item) and its grader row on the grading queue, in the
 same transaction as the site's row. Its state is read back from the library: the grader row
 (queued/grading/failed), the per-case results the score event brought (graded), and the score
-(``get_latest_score_for_submission``), whose annotation carries a teacher's comment.
+(``get_latest_scores_for_submissions``, for a whole page at once), whose annotation carries a teacher's comment.
 """
 
 from django.conf import settings
@@ -23,6 +23,7 @@ __all__ = [
     "submit",
     "grading_states",
     "score_of",
+    "scores_of",
     "visible_submissions",
     "as_seen_by",
 ]
@@ -95,9 +96,22 @@ def grading_states(submissions):
     return states
 
 
+def scores_of(submissions):
+    """
+    ``{site submission id: {points, points_possible, comment, graded_by} or None}``: each one's latest score,
+    read in one library call for all (``get_latest_scores_for_submissions``: three queries, whatever their
+    number).
+    """
+    scores = api.get_latest_scores_for_submissions([str(s.library_uuid) for s in submissions])
+    return {s.pk: _score_view(scores.get(str(s.library_uuid))) for s in submissions}
+
+
 def score_of(submission):
-    """``{points, points_possible, comment, graded_by}`` of the submission's latest score, or None."""
-    score = api.get_latest_score_for_submission(str(submission.library_uuid))
+    """:func:`scores_of` for one submission."""
+    return scores_of([submission])[submission.pk]
+
+
+def _score_view(score):
     if score is None:
         return None
     manual = [note for note in score.get("annotations", []) if note["annotation_type"] == MANUAL_GRADE]
@@ -120,13 +134,15 @@ def visible_submissions(user):
 def as_seen_by(user, submissions):
     """
     ``submissions`` as a list, each with ``state`` (:func:`grading_states`, one query for all), ``owner_view``
-    (the reader owns the class) and ``score`` (:func:`score_of`, or None while the reader may not see it:
-    a student sees a score once it is published).
+    (the reader owns the class) and ``score`` (:func:`scores_of`, one library call for all; None while the
+    reader may not see it: a student sees a score once it is published). The queries do not grow with the rows.
     """
     submissions = list(submissions)
     states = grading_states(submissions)
     for submission in submissions:
         submission.state = states[submission.pk]
         submission.owner_view = submission.assignment.klass.owner_id == user.pk
-        submission.score = score_of(submission) if (submission.owner_view or submission.published) else None
+    scores = scores_of([submission for submission in submissions if submission.owner_view or submission.published])
+    for submission in submissions:
+        submission.score = scores.get(submission.pk)
     return submissions
