@@ -6,6 +6,7 @@ from django_fsm import TransitionNotAllowed
 from rest_framework.exceptions import PermissionDenied
 
 from autograder.api import Conflict
+from autograder.locks import get_for_share
 from classes.models import Class
 from notifications.services import notify_many
 
@@ -58,8 +59,15 @@ _PAST = {"publish": "published", "close": "closed"}
 
 
 def _transition(assignment, name):
+    """
+    Publish or close under locks taken in the order every writer takes them: the class (shared: an archive
+    under way is waited for), then the assignment (exclusive: submissions under way, which hold it shared,
+    are waited for, and later ones see the new state; see ``autograder.locks``).
+    """
     with transaction.atomic():
-        locked = Assignment.objects.select_for_update().select_related("klass").get(pk=assignment.pk)
+        klass = get_for_share(Class, assignment.klass_id)
+        locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        locked.klass = klass
         if name == "publish" and locked.klass.archived:
             raise Conflict("This class is archived: its assignments cannot be published.")
         try:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from autograder.api import Conflict
+from autograder.locks import get_for_share
 
 from .models import Class, Enrollment
 
@@ -37,10 +38,11 @@ def join(klass, student, join_code):
     """Enrol ``student``; joining twice returns the existing enrolment. Wrong code: 400; archived: 409."""
     if not secrets.compare_digest(normalise_code(join_code), klass.join_code):
         raise serializers.ValidationError({"join_code": ["This join code is not valid for this class."]})
-    if klass.archived:
-        raise Conflict("This class is archived: it accepts no new students.")
     try:
         with transaction.atomic():
+            # shared: joins proceed side by side, an archive under way (exclusive) is waited for
+            if get_for_share(Class, klass.pk).archived:
+                raise Conflict("This class is archived: it accepts no new students.")
             enrollment, _ = Enrollment.objects.get_or_create(klass=klass, student=student)
     except IntegrityError:  # the same student joined concurrently
         enrollment = Enrollment.objects.get(klass=klass, student=student)

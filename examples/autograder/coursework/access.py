@@ -18,9 +18,11 @@ def check_can_run(user, question):
         raise Conflict("This assignment is not published yet.")
 
 
-def check_can_submit(user, question, at):
-    """An enrolled student, on a published assignment of a class that is not archived, before the due date."""
-    assignment = question.assignment
+def check_can_submit(user, assignment, at):
+    """
+    An enrolled student, on a published assignment of a class that is not archived, before the due date.
+    ``assignment`` and its ``klass`` are the rows as locked by the submission (``services.submit``).
+    """
     if not user.is_student:
         raise PermissionDenied("Only students submit answers.")
     if not is_enrolled(user, assignment.klass):

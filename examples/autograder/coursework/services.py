@@ -14,6 +14,10 @@ from django.utils import timezone
 from submissions import api
 from submissions.models import ExternalGraderDetail
 
+from assignments.models import Assignment
+from autograder.locks import get_for_share
+from classes.models import Class
+
 from .access import check_can_submit
 from .models import Submission
 
@@ -44,10 +48,18 @@ def student_item(user, question, *, run=False):
 
 
 def submit(user, question, code):
-    """Queue ``code`` for grading; raises 403/409 (``access``) before anything is written."""
-    now = timezone.now()
-    check_can_submit(user, question, now)
+    """
+    Queue ``code`` for grading; raises 403/409 (``access``) before anything is written.
+
+    The class and the assignment are read under shared row locks (``autograder.locks``), then checked: many
+    submissions proceed side by side, while a close or an archive (exclusive locks) waits for those under way
+    and they for it. So a submission is accepted only on a state that is still current when it commits.
+    """
     with transaction.atomic():
+        klass = get_for_share(Class, question.assignment.klass_id)  # the class first, as every writer locks
+        assignment = get_for_share(Assignment, question.assignment_id)
+        assignment.klass = klass
+        check_can_submit(user, assignment, timezone.now())
         detail = api.create_external_grader_detail(
             student_item(user, question),
             code,
@@ -61,7 +73,7 @@ def submit(user, question, code):
         return Submission.objects.create(
             student=user,
             question=question,
-            assignment=question.assignment,
+            assignment=assignment,
             library_id=library.pk,
             library_uuid=library.uuid,
             attempt=library.attempt_number,
