@@ -11,7 +11,8 @@ graders' idle polling backs off (×1.5 per empty poll, up to their ``--max-poll-
 ``--idle-runs S1 S2 ...`` measures instead a code run (``POST /api/code/run/``) sent to an *idle* grader: one
 site per value, whose run-queue grader has that ``--max-poll-interval`` (``DEMO_RUN_MAX_POLL_INTERVAL``); the
 sites are served side by side, and each round waits ``--idle`` seconds (long enough for the back-off to reach
-its ceiling) then times one run on each site, in alternating order: an interleaved A/B on the same machine.
+its ceiling) plus a random part up to the longest ceiling, then times one run on each site, in alternating
+order: an interleaved A/B on the same machine.
 
     python bench/site_submit_to_grade.py [--submissions 20] [--pause 0] [--code-runs]
     python bench/site_submit_to_grade.py --idle-runs 5 0.5 [--submissions 20] [--idle 20]
@@ -21,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -152,7 +154,8 @@ def idle_runs(args):
             site.run()  # warm up: the first run of a site loads what later ones find ready
         times = {ceiling: [] for ceiling, _ in sites}
         for round_no in range(args.submissions):
-            time.sleep(args.idle)
+            # plus a random part as long as the longest ceiling: the graders' polls fall anywhere in their cycle
+            time.sleep(args.idle + random.uniform(0, max(args.idle_runs)))
             order = sites if round_no % 2 == 0 else sites[::-1]
             for ceiling, site in order:
                 times[ceiling].append(site.run())

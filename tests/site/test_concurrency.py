@@ -196,3 +196,18 @@ def test_a_join_racing_the_archive_waits_for_it_and_is_refused(people, course):
     archiver.finish(), joiner.finish()
     assert waited and isinstance(joiner.error, Conflict), joiner.result or joiner.error
     assert not Enrollment.objects.filter(student=people["other_student"]).exists()
+
+
+def test_a_burst_of_runs_from_one_user_gets_exactly_the_runs_in_flight_allowed(people, course):
+    """The limit counts under a lock of the user's row: concurrent requests cannot all slip past it."""
+    from coursework import runs
+    from coursework.models import CodeRun
+    from django.test import override_settings
+    from rest_framework.exceptions import Throttled
+
+    with override_settings(CODE_RUNS_IN_FLIGHT=2, CODE_RUNS_PER_MINUTE=0):
+        results, errors = run_together(lambda _: runs.start_run(people["student"], course["question"], PYTHON_SUM))
+    accepted = [result for result in results if result is not None]
+    assert len(accepted) == 2 and all(isinstance(error, Throttled) for error in errors if error is not None)
+    assert sum(error is not None for error in errors) == THREADS - 2
+    assert CodeRun.objects.filter(user=people["student"]).count() == 2

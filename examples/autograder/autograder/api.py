@@ -83,6 +83,7 @@ _MESSAGES = {
     404: "Not found.",
     405: "Method not allowed.",
     409: "Conflict.",
+    429: "Too many requests.",
 }
 
 
@@ -162,4 +163,7 @@ def enveloped_schema(result, generator, request, public):
                     }
             for code, text in ((400, "Invalid input"), (401, "Not signed in"), (403, "Forbidden"), (404, "Not found")):
                 responses.setdefault(str(code), {"description": text, "content": _ERROR_CONTENT})
+            for code, response in responses.items():  # errors a view declares (409, 429...) are envelopes too
+                if str(code).startswith("4"):
+                    response.setdefault("content", _ERROR_CONTENT)
     return result

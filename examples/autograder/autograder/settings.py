@@ -185,6 +185,10 @@ SUBMISSIONS = {
 
 #: Code runs: how long the run endpoint waits beyond the question's limits for the grader's answer.
 CODE_RUN_GRACE_SECONDS = env.float("CODE_RUN_GRACE_SECONDS", default=8.0)
+#: Code runs per user: waiting for the grader at once, and started in any 60 seconds (0: no limit). Beyond
+#: them a run is refused with 429 and Retry-After (``coursework/runs.py``), so nobody floods the run queue.
+CODE_RUNS_IN_FLIGHT = env.int("CODE_RUNS_IN_FLIGHT", default=2)
+CODE_RUNS_PER_MINUTE = env.int("CODE_RUNS_PER_MINUTE", default=20)
 
 LOGGING = {
     "version": 1,

@@ -61,6 +61,8 @@ class CodeRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # a user's recent runs: what the run limits count (``runs.check_run_allowance``)
+        indexes = [models.Index(fields=["user", "created_at"], name="coderun_user_recent")]
 
     def __str__(self):
         return f"run {self.pk} of {self.user} on {self.question}: {self.status}"

@@ -7,13 +7,23 @@ A run is a library submission of a *separate* student item — the class's runs 
 submission or a score of the graded question. The request waits for the grader's answer (the score
 event fills the :class:`CodeRun` row) up to the question's limits plus a grace period; a run still
 unanswered then is retired in the queue, so no grader picks it up later.
+
+Each user may have ``CODE_RUNS_IN_FLIGHT`` runs waiting for the grader at once and start
+``CODE_RUNS_PER_MINUTE`` in any 60 seconds (settings; 0: no limit); beyond that the run is refused with 429
+and ``Retry-After``, before anything is written. The limits count the user's :class:`CodeRun` rows under a
+lock of the user's row, so concurrent requests cannot slip past them, and they hold across processes.
 """
 
+import datetime
+import math
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
+from rest_framework.exceptions import Throttled
 from submissions import api
 from submissions.external_grader import queue
 
@@ -21,9 +31,13 @@ from .access import check_can_run
 from .models import CodeRun
 from .services import student_item
 
-__all__ = ["run_code", "start_run", "wait_for"]
+__all__ = ["run_code", "start_run", "wait_for", "check_run_allowance"]
 
 POLL_SECONDS = 0.05
+#: The window of ``CODE_RUNS_PER_MINUTE``.
+RATE_WINDOW = datetime.timedelta(seconds=60)
+#: A run still queued after this long was abandoned (its web process died before retiring it): not in flight.
+IN_FLIGHT_FOR_AT_MOST = datetime.timedelta(minutes=10)
 
 
 def run_code(user, question, code):
@@ -37,6 +51,7 @@ def start_run(user, question, code):
     check_can_run(user, question)
     visible = [case for case in question.test_cases.all() if not case.hidden]
     with transaction.atomic():
+        check_run_allowance(user)
         detail = api.create_external_grader_detail(
             student_item(user, question, run=True),
             code,
@@ -69,3 +84,23 @@ def wait_for(run, detail_id, seconds):
     )
     run.refresh_from_db()
     return run
+
+
+def check_run_allowance(user):
+    """
+    Raise 429 (``Throttled``, with the seconds to wait) when ``user`` has ``CODE_RUNS_IN_FLIGHT`` runs waiting
+    or started ``CODE_RUNS_PER_MINUTE`` in the last minute. Call it in the transaction that creates the run: it
+    locks the user's row until then, so the user's concurrent requests are counted one after the other.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+    now = timezone.now()
+    runs = CodeRun.objects.filter(user=user)
+    most = settings.CODE_RUNS_IN_FLIGHT
+    if most and runs.filter(status=CodeRun.Status.QUEUED, created_at__gt=now - IN_FLIGHT_FOR_AT_MOST).count() >= most:
+        raise Throttled(wait=1, detail=f"You have {most} code run(s) waiting for the grader: wait for them to finish.")
+    most = settings.CODE_RUNS_PER_MINUTE
+    if most:
+        recent = runs.filter(created_at__gt=now - RATE_WINDOW).aggregate(count=Count("id"), first=Min("created_at"))
+        if recent["count"] >= most:
+            wait = (recent["first"] + RATE_WINDOW - now).total_seconds()
+            raise Throttled(wait=max(1, math.ceil(wait)), detail=f"At most {most} code runs a minute.")

@@ -4,7 +4,7 @@ and hands over to a service (``runs``, ``services``, ``grading``); none of them 
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.views import APIView
 
@@ -31,7 +31,16 @@ def describe(submissions, request, many=False):
 
 
 class CodeRunView(APIView):
-    @extend_schema(request=CodeInSerializer, responses=CodeRunSerializer)
+    @extend_schema(
+        request=CodeInSerializer,
+        responses={
+            200: CodeRunSerializer,
+            429: OpenApiResponse(
+                description="Too many code runs: CODE_RUNS_IN_FLIGHT waiting, or CODE_RUNS_PER_MINUTE in the last "
+                "minute (Retry-After: seconds to wait)"
+            ),
+        },
+    )
     def post(self, request):
         serializer = CodeInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
