@@ -65,6 +65,7 @@ class Site:
             "DEMO_PORT": str(port),
             "DEMO_VAR_DIR": tempfile.mkdtemp(prefix="bench-site-"),
             "DEMO_SLOT_UID_BASE": str(61000 + 200 * index),  # sites side by side: their own slot UIDs
+            "CODE_RUNS_PER_MINUTE": "0",  # the bench runs back to back, beyond a student's limit
             **env,
         }
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SITE.parent.parent), env.get("PYTHONPATH")]))
