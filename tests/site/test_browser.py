@@ -105,7 +105,11 @@ def test_student_runs_submits_and_sees_the_result(browser, reference_graders, pe
     _wait(browser, _text_in("#run-result", "Run: Completed"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#run-result tbody tr")
     assert [row.get_attribute("class") for row in rows] == ["passed", "passed"]
-    assert "6" in rows[0].text
+    assert "6" in rows[0].text and all("passed" in row.text for row in rows)
+    _type_code(browser, "input()\nprint(1 // 0)\n")
+    browser.find_element(By.ID, "run").click()
+    _wait(browser, _text_in("#run-result", "ZeroDivisionError"))  # a crash shows its error output
+    assert "exited with an error" in browser.find_element(By.ID, "run-result").text
     _type_code(browser, PYTHON_POSITIVE_ONLY)
     browser.find_element(By.ID, "submit").click()
     _wait(browser, lambda d: "/submissions/" in d.current_url)

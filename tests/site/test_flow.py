@@ -118,7 +118,8 @@ def test_whole_flow_over_http_with_the_reference_grader(reference_graders):
     mine = student("GET", f"submissions/submissions/{second['id']}/", 200)
     assert mine["status"] == "graded" and mine["score"] is None and mine["published"] is False
     assert mine["results"][2] == {"name": mine["results"][2]["name"], "hidden": True, "passed": False,
-                                  "status": "wrong_answer", "points": mine["results"][2]["points"]}  # fmt: skip
+                                  "status": "wrong_answer", "message": "Wrong answer.",
+                                  "points": mine["results"][2]["points"]}  # fmt: skip
 
     queued = teacher("POST", "grading/grading/run-autograder/", 202, json={"assignment_id": assignment["id"]})
     assert queued == {"queued": 2}  # the latest submission of each question

@@ -56,7 +56,7 @@ def test_no_hidden_case_in_any_student_response(clients, course, people, grade_i
         assert response.status_code == 200
         assert not _leaks(response.content), response.request["PATH_INFO"]
     hidden = student.get(f"/api/submissions/submissions/{submission.pk}/").json()["data"]["results"][2]
-    assert set(hidden) == {"name", "hidden", "passed", "status", "points"}
+    assert set(hidden) == {"name", "hidden", "passed", "status", "message", "points"}
     # the owner sees everything
     owner_view = clients["owner"].get(f"/api/submissions/submissions/{submission.pk}/").json()["data"]
     assert owner_view["results"][2]["stdout"] == SECRET_OUTPUT

@@ -8,8 +8,9 @@ from users.serializers import UserSerializer
 from .models import CodeRun, Submission
 
 MAX_CODE = 65_536
-#: What a student sees of a hidden test case's result.
-HIDDEN_FIELDS = ("name", "hidden", "passed", "status", "points")
+#: What a student sees of a hidden test case's result: whether it passed and the verdict's sentence ("Wrong
+#: answer.", "Time limit exceeded: ..."), never what the program printed (it can print its hidden input).
+HIDDEN_FIELDS = ("name", "hidden", "passed", "status", "message", "points")
 
 
 class CodeInSerializer(serializers.Serializer):
@@ -50,8 +51,9 @@ class CodeRunSerializer(serializers.ModelSerializer):
 
     def get_results(self, run) -> list:
         # a run only ever sees visible cases; the filter is the same belt as for submissions
+        keys = ("name", "passed", "status", "message", "stdout", "stderr", "truncated", "time_ms")
         return [
-            {key: case.get(key) for key in ("name", "passed", "status", "message", "stdout", "stderr", "time_ms")}
+            {key: case.get(key) for key in keys}
             for case in visible_results(run.results, full=False)
             if not case.get("hidden")
         ]
