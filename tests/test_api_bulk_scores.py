@@ -12,7 +12,7 @@ from submissions import api
 from submissions.errors import SubmissionInternalError, SubmissionRequestError
 from submissions.services import scores
 from tests.dbfaults import fail_on
-from tests.test_api_reads import _store_hyphenated
+from tests.test_api_reads import _store_hyphenated, legacy_uuid_database_only
 
 pytestmark = pytest.mark.django_db
 
@@ -98,10 +98,7 @@ def test_a_database_error_is_an_internal_error(mixed):
         api.get_latest_scores_for_submissions(mixed)
 
 
-@pytest.mark.skipif(
-    "not __import__('django.db', fromlist=['connection']).connection.vendor == 'sqlite'",
-    reason="only databases without a native uuid column can hold the legacy form",
-)
+@legacy_uuid_database_only
 def test_legacy_hyphenated_uuids_are_found_as_one_by_one(django_assert_num_queries):
     legacy = api.create_submission(_item("old"), "x")
     api.set_score(legacy["uuid"], 1, 2)

@@ -292,10 +292,14 @@ def test_legacy_lookup_is_parameterised_and_backend_neutral():
         lookup.legacy_uuid_lookup("x' OR '1'='1")
 
 
-@pytest.mark.skipif(
+#: Runs a test on SQLite only: PostgreSQL and MariaDB have native uuid columns, which cannot hold the legacy form.
+legacy_uuid_database_only = pytest.mark.skipif(
     "not __import__('django.db', fromlist=['connection']).connection.vendor == 'sqlite'",
     reason="only databases without a native uuid column can hold the legacy form",
 )
+
+
+@legacy_uuid_database_only
 def test_legacy_hyphenated_uuid_is_found_without_writing(django_assert_num_queries):
     data = api.create_submission(item("a"), "x")
     api.set_score(data["uuid"], 1, 2)
