@@ -89,8 +89,9 @@ def wait_for(run, detail_id, seconds):
 def check_run_allowance(user):
     """
     Raise 429 (``Throttled``, with the seconds to wait) when ``user`` has ``CODE_RUNS_IN_FLIGHT`` runs waiting
-    or started ``CODE_RUNS_PER_MINUTE`` in the last minute. Call it in the transaction that creates the run: it
-    locks the user's row until then, so the user's concurrent requests are counted one after the other.
+    or started ``CODE_RUNS_PER_MINUTE`` in the last minute. Call it first in the transaction that creates the
+    run: it locks the user's row until then, so the user's concurrent requests are counted one after the other
+    (and MariaDB's repeatable read takes the transaction's snapshot at the first plain read, after the lock).
     """
     get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
     now = timezone.now()
