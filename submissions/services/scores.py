@@ -333,8 +333,6 @@ def _latest_scores(uuid_of, using):
     table = Score.objects.using(using) if using else Score.objects
     newest = table.filter(submission_id__in=list(uuid_of)).values("submission_id").annotate(last=Max("id"))
     rows = (
-        table.filter(pk__in=newest.values("last"))
-        .select_related("submission")
-        .prefetch_related("scoreannotation_set")
+        table.filter(pk__in=newest.values("last")).select_related("submission").prefetch_related("scoreannotation_set")
     )
     return {uuid_of[score.submission_id]: dict(ScoreSerializer(score).data) for score in rows if not score.is_hidden()}
