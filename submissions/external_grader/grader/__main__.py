@@ -59,13 +59,14 @@ def build_parser():
     parser.add_argument("--plugin", default=_env("PLUGIN", "testcases"), help="import string or 'testcases'")
     parser.add_argument("--plugin-option", action="append", default=[], metavar="KEY=VALUE")
     _number(parser, "--poll-interval", float, "1.0", "first wait after a poll found the queue empty (1)", "SECONDS")
-    _number(
-        parser,
+    ceiling = _env("MAX_POLL_INTERVAL")
+    parser.add_argument(
         "--max-poll-interval",
-        float,
-        "5",
-        "the wait grows x1.5 per empty poll up to this (5): how long an idle grader may take to see new work",
-        "SECONDS",
+        type=float,
+        default=float(ceiling) if ceiling else None,
+        help="the wait grows x1.5 per empty poll up to this (5, or --poll-interval if longer): how long an idle "
+        "grader may take to see new work",
+        metavar="SECONDS",
     )
     _number(parser, "--timeout", float, "10", "HTTP timeout (s)")
     _number(parser, "--slot-uid-base", int, "61000")
@@ -132,6 +133,8 @@ def main(argv=None):
     if missing or bad_options:
         logger.error("missing options: %s; plugin options not KEY=VALUE: %s", missing, bad_options)
         return int(ExitStatus.USAGE)
+    if args.max_poll_interval is None:  # only the first wait was set: a longer one raises the ceiling with it
+        args.max_poll_interval = max(5.0, args.poll_interval)
     if not 0 < args.poll_interval <= args.max_poll_interval:
         logger.error(
             "poll intervals: need 0 < --poll-interval (%s) <= --max-poll-interval (%s)",

@@ -213,3 +213,11 @@ def test_poll_intervals_out_of_order_are_a_usage_error(options):
     stderr = _wait_exit(grader, 30)
     assert grader.returncode == 2, stderr
     assert "--max-poll-interval" in stderr
+
+
+def test_a_long_first_wait_alone_raises_the_ceiling_with_it():
+    """A deployment that set only GRADER_POLL_INTERVAL above 5 s before the ceiling was an option still starts."""
+    grader = start_grader("http://127.0.0.1:9", "--give-up-after", "1", env={"GRADER_POLL_INTERVAL": "8"})
+    stderr = _wait_exit(grader, 60)
+    assert grader.returncode not in (0, 2), stderr  # it ran, found no server, and gave up
+    assert "--max-poll-interval" not in stderr
