@@ -1,5 +1,9 @@
 """System checks of the library's settings (``submissions.E001`` ... ``E005`` in ``submissions/checks.py``)."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 from django.core import checks
@@ -137,3 +141,18 @@ def test_no_grader_check_when_the_grader_interface_is_not_mounted():
     apps = [app for app in settings.INSTALLED_APPS if app != "django.contrib.sessions"]
     with override_settings(INSTALLED_APPS=apps):
         assert ids() == []
+
+
+def test_check_passes_for_a_host_without_urls(tmp_path):
+    """Settings without ROOT_URLCONF (a worker's, a script's; the LMS-like settings of docs/dropin.rst) check clean."""
+    (tmp_path / "urlless_settings.py").write_text(
+        'SECRET_KEY = "urlless"\nUSE_TZ = True\n'
+        'INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "submissions"]\n'
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}\n'
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "urlless_settings", "PYTHONPATH": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

@@ -148,7 +148,14 @@ def test_the_english_catalogue_is_up_to_date(tmp_path):
         cwd=copy,
         check=True,
         capture_output=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "tests.projects.core_settings", "PYTHONPATH": ROOT},
+        # PYTHONSAFEPATH: the working directory is the package's copy, whose types.py must not shadow the
+        # standard library's types module (python -m would put it first on sys.path).
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "tests.projects.core_settings",
+            "PYTHONPATH": ROOT,
+            "PYTHONSAFEPATH": "1",
+        },
     )
 
     def messages(path):

@@ -85,6 +85,8 @@ def check_queue_settings(app_configs=None, **kwargs):
 
 def grader_interface_mounted():
     """Whether the host's URLconf serves the grader (XQueue) interface, under either of its URLconfs."""
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return False  # a host without URLs (a worker, a script's settings) serves nothing; reverse() would raise
     for name in ("xqueue:xqueue-login", "xqueue-login"):
         try:
             reverse(name)
