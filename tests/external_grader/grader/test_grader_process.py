@@ -50,7 +50,13 @@ def test_a_grader_sweeps_what_a_killed_grader_left(live_server, grader_account, 
         _wait_for(lambda: status(detail) == "pulled", 30, "the item to be pulled")
         with_cgroups = isolation.cgroups is not None
         # mid-run: its run directory and (where cgroups are writable) its run's cgroup directories exist
-        _wait_for(lambda: _run_cgroups(victim.pid) or not with_cgroups, 45, "the run's cgroup")
+        try:
+            _wait_for(lambda: _run_cgroups(victim.pid) or not with_cgroups, 45, "the run's cgroup")
+        except AssertionError as exc:  # say what the grader was doing instead (a CI run once got here)
+            victim.kill()
+            log = victim.communicate(timeout=10)[1].splitlines()[-30:]
+            cgroups = glob.glob(os.path.join("/sys/fs/cgroup", "*", PARENT, "*"))
+            raise AssertionError(f"{exc}; cgroups: {cgroups}; the grader's log:\n" + "\n".join(log)) from None
         victim.kill()  # SIGKILL: no clean-up of any kind
         victim.communicate(timeout=10)
     left_dirs = glob.glob(str(tmp_path / "submissions-grader-*"))
