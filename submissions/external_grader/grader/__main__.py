@@ -23,7 +23,7 @@ import sys
 from .languages import LANGUAGES
 from .leftovers import sweep
 from .probe import InsecureSandboxError, probe
-from .sandbox import work_root
+from .sandbox import closed_ancestor, work_root
 from .worker import ExitStatus, GraderConfig, JsonFormatter, Supervisor, TextFormatter
 
 logger = logging.getLogger("submissions.external_grader.grader")
@@ -140,6 +140,15 @@ def main(argv=None):
             "poll intervals: need 0 < --poll-interval (%s) <= --max-poll-interval (%s)",
             args.poll_interval,
             args.max_poll_interval,
+        )
+        return int(ExitStatus.USAGE)
+    closed = closed_ancestor(work_root()) if os.environ.get("GRADER_WORK_ROOT") else None
+    if closed:
+        logger.error(
+            "GRADER_WORK_ROOT %s: %s is not searchable by other users, so the sandbox's slot UIDs could not "
+            "reach their run directories; choose a directory whose every ancestor is (chmod o+x), such as /tmp",
+            os.environ["GRADER_WORK_ROOT"],
+            closed,
         )
         return int(ExitStatus.USAGE)
     swept = sweep(work_root())

@@ -433,6 +433,25 @@ def work_root():
     return "/tmp" if os.access("/tmp", os.W_OK | os.X_OK) else None
 
 
+def closed_ancestor(root):
+    """
+    The first directory of ``root``'s path (``root`` included) that other users cannot search, or None. The
+    slot UIDs reach their bind-mounted run directories through every one of them: below a closed one (pytest's
+    ``/tmp/pytest-of-root`` is 0700) the full sandbox cannot start and the probe would settle for less.
+    """
+    path = os.path.abspath(root)
+    while True:
+        try:
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return path
+        except OSError:
+            return path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+
+
 def _read_capped(path, cap):
     size = os.path.getsize(path)
     with open(path, "rb") as handle:

@@ -5,6 +5,9 @@ restarted, facing a failing server or wrong credentials (issue 14 points 2 and 7
 
 import glob
 import os
+import pathlib
+import shutil
+import tempfile
 import time
 
 import pytest
@@ -39,11 +42,30 @@ def _run_cgroups(pid):
     ]
 
 
-def test_a_grader_sweeps_what_a_killed_grader_left(live_server, grader_account, isolation, tmp_path):
+@pytest.fixture
+def work_root():
+    """A work root the slot UIDs can reach, as an operator's would be (pytest's tmp_path is below a 0700 one)."""
+    path = tempfile.mkdtemp(prefix="grader-work-root-", dir="/tmp")
+    os.chmod(path, 0o711)
+    yield pathlib.Path(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_work_root_the_slot_uids_cannot_reach_is_refused(live_server, grader_account, tmp_path):
+    """Below a 0700 directory the full sandbox cannot start: the grader says so and exits 2, not run with less."""
+    grader = start_grader(live_server.url, "--exit-when-empty", env={"GRADER_WORK_ROOT": str(tmp_path)})
+    stderr = _wait_exit(grader, 60)
+    assert grader.returncode == 2, stderr
+    [refusal] = [entry for entry in json_logs(stderr) if entry["level"] == "error"]
+    assert "is not searchable by other users" in refusal["msg"] and str(tmp_path) in refusal["msg"]
+
+
+def test_a_grader_sweeps_what_a_killed_grader_left(live_server, grader_account, isolation, work_root):
     if isolation.level == "none":
         pytest.skip("detected isolation level is 'none': the grader refuses to run learner code")
     limits = {"cpu_seconds": 1, "wall_seconds": 28}
     detail = submit(1, "python", SLEEPER, tests=[{"stdin": "", "expected_stdout": ""}], points=1, limits=limits)
+    tmp_path = work_root
     env = {"GRADER_WORK_ROOT": str(tmp_path)}
     victim = start_grader(live_server.url, env=env)
     with running(victim):
