@@ -14,6 +14,7 @@ from datetime import UTC
 
 from rest_framework.renderers import JSONRenderer
 
+from submissions import bounded_json
 from submissions.errors import GraderReplyError
 
 __all__ = [
@@ -81,7 +82,7 @@ def parse_reply(data):
 
     Returns ``(ReplyHeader, body)`` where ``body`` is the raw ``xqueue_body`` string (its contents are
     validated by the queue service). Raises :class:`GraderReplyError` for a missing field, a header
-    that is not a JSON object, a non-integer ``submission_id`` or a missing/non-string key, or a body
+    that is not a JSON object (or is beyond :mod:`~submissions.bounded_json`'s limits), a non-integer ``submission_id`` or a missing/non-string key, or a body
     that is not a string.
     """
     try:
@@ -95,9 +96,9 @@ def parse_reply(data):
     if not isinstance(header_text, str) or not isinstance(body, str):
         raise GraderReplyError("xqueue_header and xqueue_body are required strings")
     try:
-        header = json.loads(header_text)
-    except ValueError as exc:
-        raise GraderReplyError("xqueue_header is not JSON") from exc
+        header = bounded_json.loads(header_text)
+    except ValueError as exc:  # bounded_json.JSONLimitError included: nesting, number length
+        raise GraderReplyError(f"xqueue_header is not JSON ({exc})") from exc
     if not isinstance(header, dict):
         raise GraderReplyError("xqueue_header is not a JSON object")
     if "submission_id" not in header:

@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
@@ -45,6 +45,7 @@ from submissions.external_grader.protocol import (
     parse_reply,
     submission_id_in_range,
 )
+from submissions.parsers import BoundedJSONParser
 
 __all__ = ["XQueueViewSet", "exception_response"]
 
@@ -107,7 +108,8 @@ def exception_response(exc, request, action_name):
         message = f"'{action_name}' must use HTTP {method}" if method else f"Method '{request.method}' not allowed"
         return _reply(False, message, status.HTTP_405_METHOD_NOT_ALLOWED)
     if isinstance(exc, (drf_exceptions.ParseError, drf_exceptions.UnsupportedMediaType, SuspiciousOperation)):
-        # Non-JSON JSON bodies, unknown content types, oversized bodies, too many fields.
+        # Non-JSON JSON bodies (or beyond bounded_json's limits), unknown content types, oversized bodies, too many
+        # fields.
         if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
             log.info("XQueue %s: request body refused (%s)", action_name, type(exc).__name__)
         return _reply(False, BAD_INPUT_MESSAGES.get(action_name, INCORRECT_REPLY), status.HTTP_400_BAD_REQUEST)
@@ -140,8 +142,9 @@ class XQueueViewSet(ViewSet):
     authentication_classes = [GraderSessionAuthentication]
     permission_classes = [grader_permissions.IsGrader]
     renderer_classes = [EnvelopeRenderer]
-    # Form fields as the watcher sends them (url-encoded, or multipart as legacy XQueue accepted), or a JSON object.
-    parser_classes = [FormParser, MultiPartParser, JSONParser]
+    # Form fields as the watcher sends them (url-encoded, or multipart as legacy XQueue accepted), or a JSON object
+    # (nesting and number literals bounded: ADR 0050).
+    parser_classes = [FormParser, MultiPartParser, BoundedJSONParser]
     throttle_classes = []
     versioning_class = None  # whatever the host's DRF defaults are, this interface has one version
     metadata_class = None  # OPTIONS answers 405 inside the envelope, like every other method

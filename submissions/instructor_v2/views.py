@@ -8,7 +8,7 @@ from django.db import DataError
 from django.urls import reverse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +20,7 @@ from submissions.instructor_v2.keys import parse_course_key, parse_usage_key
 from submissions.instructor_v2.models import GradingTask
 from submissions.instructor_v2.params import get_param, parse_bool
 from submissions.instructor_v2.permissions import IsAuthenticatedUser
+from submissions.parsers import BoundedJSONParser
 
 __all__ = [
     "LearnerView",
@@ -50,7 +51,7 @@ class InstructorAPIView(APIView):
     """Base of every endpoint: the host's authentication, JSON out, our error handler."""
 
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, FormParser, MultiPartParser]  # nesting and numbers bounded (ADR 0050)
     permission_classes = [IsAuthenticatedUser]
     content_negotiation_class = JSONOnlyNegotiation
 

@@ -136,6 +136,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's defaults with the library's bounded JSON parser: deep nesting or a huge number literal is a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "submissions.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "autograder.api.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),

@@ -26,6 +26,8 @@ import time
 import urllib.parse
 import urllib.request
 
+from submissions import bounded_json
+
 __all__ = [
     "XQueueClient",
     "Item",
@@ -120,7 +122,7 @@ class Response:
     def envelope(self):
         """``(success, content)`` from either response shape; raises :class:`ProtocolError` otherwise."""
         try:
-            data = json.loads(self.body)
+            data = bounded_json.loads(self.body)
         except ValueError as exc:
             raise ProtocolError(f"non-JSON response (HTTP {self.status})", self.status) from exc
         if isinstance(data, dict) and "return_code" in data:
@@ -146,7 +148,7 @@ class Response:
 def _decode_member(value):
     if isinstance(value, str):
         try:
-            return json.loads(value) if value else {}
+            return bounded_json.loads(value) if value else {}
         except ValueError:
             return value
     return value if value is not None else {}
@@ -391,7 +393,7 @@ class XQueueClient:
                 raise ProtocolError(f"get_submission: HTTP {response.status}: {content}", response.status)
             return None  # "Queue 'Q' is empty" (legacy servers also answer unknown queues this way)
         try:
-            message = json.loads(content) if isinstance(content, str) else content
+            message = bounded_json.loads(content) if isinstance(content, str) else content
             raw_header = message["xqueue_header"]
             body = message["xqueue_body"]
         except (ValueError, TypeError, KeyError) as exc:

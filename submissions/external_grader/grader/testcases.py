@@ -31,6 +31,8 @@ import logging
 import math
 import shutil
 
+from submissions import bounded_json
+
 from .i18n import gettext as _
 from .languages import COMPILE_LIMITS, LANGUAGES, get_language
 from .limits import Limits, MiB, Verdict
@@ -101,7 +103,7 @@ def outputs_match(expected, actual, mode="exact", tolerance=1e-6):
 def parse_payload(text):
     """Decode and validate the grader payload; raises :class:`PayloadError`."""
     try:
-        payload = json.loads(text) if isinstance(text, str) else text
+        payload = bounded_json.loads(text) if isinstance(text, str) else text
     except ValueError as exc:
         raise PayloadError(f"the grader payload is not JSON ({exc})") from exc
     if not isinstance(payload, dict):
@@ -122,7 +124,7 @@ def parse_payload(text):
         try:
             points = float(test.get("points", 1))
             tolerance = float(test.get("tolerance", 1e-6))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise PayloadError(f"test {index}: points and tolerance must be numbers") from exc
         if points < 0 or not math.isfinite(points):
             raise PayloadError(f"test {index}: points must be a non-negative number")
@@ -178,7 +180,7 @@ class TestCasesPlugin(GradingPlugin):
             wall = float(requested.get("wall_seconds", max(6.0, 3 * cpu)))
             memory = requested.get("memory_mb")
             memory = min(self.max_memory, int(float(memory) * MiB)) if memory else None
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: int(inf), e.g. memory_mb 1e308
             raise PayloadError(f"invalid limits: {exc}") from exc
         wall = min(max(wall, cpu + 1), 3 * self.max_cpu)
         return language.run_limits(Limits(cpu_seconds=cpu, wall_seconds=wall), memory)

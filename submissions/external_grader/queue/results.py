@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 from django.db import DatabaseError, OperationalError, transaction
 
-from submissions import metrics
+from submissions import bounded_json, metrics
 from submissions.db import grader as grader_sql
 from submissions.db.errors import is_lock_refusal
 from submissions.db.execution import batched_writes
@@ -76,9 +76,9 @@ class PutResultOutcome:
 
 def parse_reply(reply: RawReply) -> GraderReply:
     """
-    Validate a grader reply: the raw ``xqueue_body`` text (str or bytes), or an already decoded
-    dict (stored as its JSON). It must be a JSON object with ``correct``, ``msg`` and a numeric
-    ``score`` in 0..1. Raises ``GraderReplyError``.
+    Validate a grader reply: the raw ``xqueue_body`` text (str or bytes; parsed within
+    :mod:`~submissions.bounded_json`'s limits), or an already decoded dict (stored as its JSON). It must be a
+    JSON object with ``correct``, ``msg`` and a numeric ``score`` in 0..1. Raises ``GraderReplyError``.
     """
     if isinstance(reply, (bytes, bytearray)):
         try:
@@ -90,7 +90,9 @@ def parse_reply(reply: RawReply) -> GraderReply:
     elif isinstance(reply, str):
         raw = reply
         try:
-            body = json.loads(reply)
+            body = bounded_json.loads(reply)
+        except bounded_json.JSONLimitError as exc:
+            raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": str(exc)}) from exc
         except ValueError as exc:
             raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": "not JSON"}) from exc
     else:
@@ -101,7 +103,9 @@ def parse_reply(reply: RawReply) -> GraderReply:
     if missing:
         raise GraderReplyError("Incorrect reply format", field_errors={"xqueue_body": f"missing {', '.join(missing)}"})
     score = body["score"]
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+    # An int is finite however large: math.isfinite() would overflow converting one beyond 1e308 to a float.
+    finite = isinstance(score, int) or (isinstance(score, float) and math.isfinite(score))
+    if isinstance(score, bool) or not finite:
         raise GraderReplyError("Incorrect reply format", field_errors={"score": "not a number"})
     if not 0 <= score <= 1:
         raise GraderReplyError("Incorrect reply format", field_errors={"score": "outside 0..1"})
