@@ -1,7 +1,8 @@
 """
 Every endpoint fuzzed with hypothesis: missing, extra, oversized, non-JSON and wrong-type fields,
-non-integer ids, unknown queues, odd content types and huge bodies. Each answer must be a clear
-envelope error (never a 5xx) and nothing may be written.
+non-integer ids, unknown queues, odd content types and huge bodies; JSON nested around and beyond
+``bounded_json.MAX_DEPTH`` and number literals of every size (ADR 0050). Each answer must be a clear
+envelope error (never a 5xx, nothing logged at ERROR) and nothing may be written.
 """
 
 import json
@@ -13,10 +14,12 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from submissions.bounded_json import MAX_NUMBER_LENGTH
 from submissions.external_grader.models import ExternalGraderDetail, ScoreEventDelivery
 from submissions.models import Score, Submission
 from tests.external_grader.xqueue.conftest import envelope, make_grader
 from tests.external_grader.xqueue.test_endpoints import make_work
+from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts, long_numbers
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +207,75 @@ def test_huge_query_string(world):
     response = client.get("/xqueue/get_submission/", {"queue_name": "q" * 100_000})
     assert response.status_code == 404
     assert envelope(response)["return_code"] == 1
+
+
+# -- nesting depth and number size (issue 14 point 3, ADR 0050) --
+
+
+def _no_errors(caplog):
+    errors = [record for record in caplog.records if record.levelno >= ERROR_LEVEL]
+    caplog.clear()
+    return errors == []
+
+
+def test_fuzz_login_nesting_and_numbers(world, caplog):
+    before_sessions = Session.objects.count()
+    before = snapshot()
+
+    @FUZZ
+    @given(raw=hostile_texts | hostile_objects(["username", "password"], {"username": "grader", "password": "pw"}))
+    def run(raw):
+        response = Client(REMOTE_ADDR="192.0.2.2").post("/xqueue/login/", raw, "application/json")
+        body = check(response)
+        assert response.status_code in (400, 401, 429)
+        assert body["return_code"] == 1
+        assert snapshot() == before
+        assert Session.objects.count() == before_sessions
+        assert _no_errors(caplog)
+
+    run()
+
+
+def test_fuzz_put_result_nesting_and_numbers(world, caplog):
+    client, real_id = world
+    before = snapshot()
+    header_keys = ["submission_id", "submission_key", "extra"]
+    body_keys = ["correct", "score", "msg"]
+    headers = hostile_texts | hostile_objects(header_keys, {"submission_id": real_id, "submission_key": "wrong-key"})
+    bodies = hostile_texts | hostile_objects(body_keys, {"correct": True, "score": 1, "msg": "ok"})
+
+    @FUZZ
+    @given(header=headers, body=bodies, as_json=st.booleans())
+    def run(header, body, as_json):
+        if as_json:  # the header as a JSON object inside a JSON request body, the body as its string
+            raw = '{"xqueue_header": %s, "xqueue_body": %s}' % (header, json.dumps(body))
+            response = client.post("/xqueue/put_result/", raw, "application/json")
+        else:
+            response = client.post("/xqueue/put_result/", {"xqueue_header": header, "xqueue_body": body})
+        result = check(response)
+        assert response.status_code in (400, 403, 404, 409), response.content[:200]  # 409: the wrong key
+        assert result["return_code"] == 1
+        assert snapshot() == before
+        assert _no_errors(caplog)
+
+    run()
+
+
+def test_fuzz_put_result_scores(world, caplog):
+    """Scores of every size with the row's real key: recorded only within 0..1, else a 400 with nothing written."""
+    client, real_id = world
+    row = ExternalGraderDetail.objects.get(submission_id=real_id)
+    header = _header(real_id, row.pullkey)
+    before = snapshot()
+
+    @FUZZ
+    @given(score=long_numbers.filter(lambda text: not 0 <= float(text) <= 1 or len(text) > MAX_NUMBER_LENGTH))
+    def run(score):
+        body = '{"correct": false, "score": %s, "msg": "x"}' % score
+        response = client.post("/xqueue/put_result/", {"xqueue_header": header, "xqueue_body": body})
+        assert response.status_code == 400, response.content[:200]
+        assert envelope(response) == {"return_code": 1, "content": "Incorrect reply format"}
+        assert snapshot() == before
+        assert _no_errors(caplog)
+
+    run()
