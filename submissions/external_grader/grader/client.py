@@ -110,7 +110,8 @@ class Item:
 
     @property
     def submission_id(self):
-        return self.header.get("submission_id")
+        # A header that is not a JSON object (not JSON, or beyond bounded_json's limits) stays its text.
+        return self.header.get("submission_id") if isinstance(self.header, dict) else None
 
 
 @dataclasses.dataclass

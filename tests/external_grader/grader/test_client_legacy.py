@@ -12,7 +12,15 @@ import urllib.parse
 
 import pytest
 
-from submissions.external_grader.grader.client import GaveUp, LoginError, Retry, TransientError, XQueueClient
+from submissions.bounded_json import MAX_DEPTH
+from submissions.external_grader.grader.client import (
+    GaveUp,
+    LoginError,
+    ProtocolError,
+    Retry,
+    TransientError,
+    XQueueClient,
+)
 
 
 class LegacyServer(http.server.ThreadingHTTPServer):
@@ -20,6 +28,7 @@ class LegacyServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), LegacyHandler)
         self.sessions = set()
         self.put_script = []  # statuses to answer put_result with before accepting
+        self.submission_body = None  # raw bytes to answer get_submission with instead of an item
         self.results = []
         self.login_posts = 0
 
@@ -48,6 +57,14 @@ class LegacyHandler(http.server.BaseHTTPRequestHandler):
             return self._reply(200, {"return_code": 1, "content": "login_required"})
         if not self._session():
             return self._reply(302, {}, {"Location": "/xqueue/login/"})
+        if path == "/xqueue/get_submission/" and self.server.submission_body is not None:
+            raw = self.server.submission_body
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+            return None
         if path == "/xqueue/get_submission/":
             header = json.dumps({"submission_id": 7, "submission_key": "k7"})
             body = json.dumps({"grader_payload": "{}", "student_info": "{}", "student_response": "print(1)"})
@@ -153,3 +170,33 @@ def test_one_attempt_sorts_the_answer(server):
         client.put_result(item, {"correct": True, "score": 1.0, "msg": "ok"})
     assert raised.value.status == 503 and not isinstance(raised.value, GaveUp)
     assert client.put_result(item, {"correct": True, "score": 1.0, "msg": "ok"}) is True
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000,  # the envelope itself
+        json.dumps({"return_code": 0, "content": "[" * 100_000}).encode(),  # its content
+        json.dumps({"return_code": 0, "content": "{" + '"x":' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)}).encode(),
+        b'{"return_code": 0, "content": 1' + b"0" * 400 + b"}",
+    ],
+)
+def test_a_reply_beyond_the_json_bounds_is_a_protocol_error(server, raw):
+    """A broken or hostile server cannot crash a worker with RecursionError (issue 14 point 3, ADR 0050)."""
+    client = _client(server)
+    client.login()
+    server.submission_body = raw
+    with pytest.raises(ProtocolError):
+        client.get_submission("q")
+
+
+def test_members_beyond_the_json_bounds_stay_text(server):
+    """Like any member that is not JSON, a too-deep one stays a string; the item then has no submission id."""
+    client = _client(server)
+    client.login()
+    deep = "[" * 100_000
+    content = json.dumps({"xqueue_header": deep, "xqueue_body": deep, "xqueue_files": "{}"})
+    server.submission_body = json.dumps({"return_code": 0, "content": content}).encode()
+    item = client.get_submission("q")
+    assert item.header == deep and item.body == deep
+    assert item.submission_id is None  # was AttributeError on a str header, in the worker's log lines
