@@ -137,6 +137,10 @@ def test_comparison_modes_end_to_end(plugin, box):
         (json.dumps({"language": "cobol", "tests": SUM_TESTS}), "unsupported language"),
         (json.dumps({"language": "python", "tests": []}), "no test cases"),
         (json.dumps({"language": "python", "tests": [{"expected_stdout": "1", "compare": "fuzzy"}]}), "fuzzy"),
+        # beyond bounded_json's limits (ADR 0050), or numbers that overflow a float: reported, not crashed
+        ("[" * 100_000, "nested deeper than 100 levels"),
+        ('{"language": "python", "tests": [{"expected_stdout": "1", "points": 1%s}]}' % ("0" * 400), "number longer"),
+        (json.dumps({"language": "python", "tests": SUM_TESTS, "limits": {"memory_mb": 1e308}}), "invalid limits"),
     ],
 )
 def test_unusable_payload_is_reported_not_crashed(plugin, box, payload, fragment):
