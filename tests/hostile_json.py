@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from submissions.bounded_json import MAX_DEPTH, MAX_NUMBER_LENGTH
 
-__all__ = ["deep_texts", "long_numbers", "hostile_texts", "hostile_objects", "ERROR_LEVEL"]
+__all__ = ["deep_texts", "long_numbers", "hostile_texts", "hostile_objects", "raw_object", "ERROR_LEVEL"]
 
 ERROR_LEVEL = 40  # logging.ERROR
 
@@ -50,6 +50,11 @@ long_numbers = st.builds(_number, _lengths, st.sampled_from(["int", "decimal", "
 hostile_texts = deep_texts | long_numbers
 
 
+def raw_object(**members):
+    """The JSON object text whose members are these JSON texts, verbatim: ``raw_object(score="1e400")``."""
+    return "{" + ", ".join(f"{json.dumps(key)}: {text}" for key, text in members.items()) + "}"
+
+
 def hostile_objects(keys, plain=None):
     """
     JSON object texts with ``keys`` (plus ``plain``'s fixed members) whose values are hostile texts or plain
@@ -59,8 +64,6 @@ def hostile_objects(keys, plain=None):
     values = hostile_texts | st.sampled_from(["1", "0.5", '"x"', "null", "true"])
 
     def build(chosen):
-        members = [f"{json.dumps(key)}: {json.dumps(value)}" for key, value in plain.items() if key not in chosen]
-        members += [f"{json.dumps(key)}: {text}" for key, text in chosen.items()]
-        return "{" + ", ".join(members) + "}"
+        return raw_object(**{key: json.dumps(value) for key, value in plain.items() if key not in chosen}, **chosen)
 
     return st.dictionaries(st.sampled_from(list(keys)), values, min_size=1).map(build)

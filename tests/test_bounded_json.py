@@ -8,6 +8,7 @@ import io
 import json
 import math
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -88,7 +89,7 @@ def test_number_literals_up_to_the_limit_parse(literal):
 )
 def test_longer_number_literals_are_refused(literal):
     with pytest.raises(JSONLimitError, match=f"number longer than {MAX_NUMBER_LENGTH} characters"):
-        loads('{"score": %s}' % literal)
+        loads('{"score": ' + literal + "}")
 
 
 def test_every_integer_within_the_limit_converts_to_a_finite_float():
@@ -138,6 +139,6 @@ def test_parser_turns_every_refusal_into_a_parse_error(settings):
 
 def test_module_is_standard_library_only():
     """The reference grader imports it (tests/external_grader/grader/test_standalone.py checks the rest)."""
-    source = open(bounded_json.__file__).read()
+    source = Path(bounded_json.__file__).read_text()
     imports = {line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))}
     assert imports <= {"__future__", "json", "re", "itertools", "typing"}

@@ -82,8 +82,8 @@ def parse_reply(data):
 
     Returns ``(ReplyHeader, body)`` where ``body`` is the raw ``xqueue_body`` string (its contents are
     validated by the queue service). Raises :class:`GraderReplyError` for a missing field, a header
-    that is not a JSON object (or is beyond :mod:`~submissions.bounded_json`'s limits), a non-integer ``submission_id`` or a missing/non-string key, or a body
-    that is not a string.
+    that is not a JSON object (or is beyond :mod:`~submissions.bounded_json`'s limits), a non-integer
+    ``submission_id`` or a missing/non-string key, or a body that is not a string.
     """
     try:
         header_text = data.get("xqueue_header")

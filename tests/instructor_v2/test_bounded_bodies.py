@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from submissions.bounded_json import MAX_DEPTH
 from submissions.instructor_v2.models import GradingTask
 from submissions.models import ExternalGraderDetail, Score, ScoreAnnotation, Submission
-from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts
+from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts, raw_object
 from tests.instructor_v2.test_views import RESCORE, RESET, SCORES, STATE, assert_error
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,13 @@ def errors(caplog):
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 @pytest.mark.parametrize(
     "raw",
-    [BOMB, DEEP, '{"learner": %s}' % DEEP, '{"learner": "alice", "score": %s}' % HUGE, '{"only_if_higher": %s}' % HUGE],
+    [
+        BOMB,
+        DEEP,
+        raw_object(learner=DEEP),
+        raw_object(learner='"alice"', score=HUGE),
+        raw_object(only_if_higher=HUGE),
+    ],
 )
 def test_bodies_beyond_the_bounds_are_400(client_for, state, caplog, method, path, raw):
     caplog.set_level(logging.INFO)
@@ -70,8 +76,9 @@ def test_bodies_beyond_the_bounds_are_400(client_for, state, caplog, method, pat
 )
 def test_override_scores_as_large_as_the_bounds_allow_are_400(client_for, state, caplog, score, message):
     before = snapshot()
-    raw = '{"learner": "alice", "score": %s}' % score
-    body = assert_error(client_for(state["global"]).put(SCORES, raw, content_type="application/json"), 400, "INVALID_PARAMETER")
+    raw = raw_object(learner='"alice"', score=score)
+    response = client_for(state["global"]).put(SCORES, raw, content_type="application/json")
+    body = assert_error(response, 400, "INVALID_PARAMETER")
     assert message in body["field_errors"]["score"]
     assert snapshot() == before
     assert errors(caplog) == []

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from submissions.bounded_json import MAX_DEPTH
-from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts
+from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts, raw_object
 
 BOMB = "[" * 100_000
 DEEP = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
@@ -64,7 +64,7 @@ def expect_refusal(response):
     return payload
 
 
-@pytest.mark.parametrize("raw", [BOMB, DEEP, '{"name": %s}' % DEEP, '{"name": "x", "n": 1%s}' % ("0" * 400)])
+@pytest.mark.parametrize("raw", [BOMB, DEEP, raw_object(name=DEEP), raw_object(name='"x"', n="1" + "0" * 400)])
 def test_deep_or_long_numbered_bodies_are_400_on_every_endpoint(clients, course, caplog, raw):
     caplog.set_level(logging.INFO)
     found, _ = endpoints(course)

@@ -26,7 +26,6 @@ reply). A hidden case's result carries its output too, marked ``"hidden": true``
 it (a learner must not: a program can print its hidden input).
 """
 
-import json
 import logging
 import math
 import shutil

@@ -177,7 +177,7 @@ def test_one_attempt_sorts_the_answer(server):
     [
         b"[" * 100_000,  # the envelope itself
         json.dumps({"return_code": 0, "content": "[" * 100_000}).encode(),  # its content
-        json.dumps({"return_code": 0, "content": "{" + '"x":' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)}).encode(),
+        json.dumps({"return_code": 0, "content": '{"x":' * (MAX_DEPTH + 1) + "1" + "}" * (MAX_DEPTH + 1)}).encode(),
         b'{"return_code": 0, "content": 1' + b"0" * 400 + b"}",
     ],
 )

@@ -18,6 +18,7 @@ from submissions.external_grader.queue import parse_reply
 from tests.external_grader.xqueue.conftest import envelope
 from tests.external_grader.xqueue.test_endpoints import GOOD, make_work, pull
 from tests.external_grader.xqueue.test_fuzz import snapshot
+from tests.hostile_json import raw_object
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def no_errors(caplog):
     assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
-@pytest.mark.parametrize("raw", [BOMB, DEEP, '{"username": %s, "password": "p"}' % DEEP, '{"username": %s}' % HUGE])
+@pytest.mark.parametrize("raw", [BOMB, DEEP, raw_object(username=DEEP, password='"p"'), raw_object(username=HUGE)])
 def test_login_json_body_beyond_the_bounds_is_400(db, no_errors, raw):
     sessions = Session.objects.count()
     response = Client().post("/xqueue/login/", raw, "application/json")
@@ -50,17 +51,17 @@ def _pulled_header(grader_client):
 
 
 def _body(score):
-    return '{"correct": true, "score": %s, "msg": "<p>ok</p>"}' % score
+    return raw_object(correct="true", score=score, msg='"<p>ok</p>"')
 
 
 @pytest.mark.parametrize(
     "field, value",
     [
         ("xqueue_header", BOMB),
-        ("xqueue_header", '{"submission_id": 1, "submission_key": "k", "x": %s}' % DEEP),
-        ("xqueue_header", '{"submission_id": %s, "submission_key": "k"}' % HUGE),
+        ("xqueue_header", raw_object(submission_id="1", submission_key='"k"', x=DEEP)),
+        ("xqueue_header", raw_object(submission_id=HUGE, submission_key='"k"')),
         ("xqueue_body", BOMB),
-        ("xqueue_body", '{"correct": true, "score": 1, "msg": %s}' % DEEP),
+        ("xqueue_body", raw_object(correct="true", score="1", msg=DEEP)),
         ("xqueue_body", _body(HUGE)),
         ("xqueue_body", _body("1" * (MAX_NUMBER_LENGTH + 1))),
         ("xqueue_body", _body("1." + "0" * 400)),
@@ -91,8 +92,8 @@ def test_put_result_json_request_body_beyond_the_bounds_is_400(grader_client, no
     before = snapshot()
     bodies = [
         BOMB,
-        '{"xqueue_header": %s, "xqueue_body": "{}"}' % DEEP,
-        '{"xqueue_header": {"submission_id": %s, "submission_key": "k"}, "xqueue_body": "{}"}' % HUGE,
+        raw_object(xqueue_header=DEEP, xqueue_body='"{}"'),
+        raw_object(xqueue_header=raw_object(submission_id=HUGE, submission_key='"k"'), xqueue_body='"{}"'),
         json.dumps({"xqueue_header": header, "xqueue_body": _body(HUGE)}),
         json.dumps({"xqueue_header": header, "xqueue_body": BOMB}),
     ]
@@ -102,9 +103,8 @@ def test_put_result_json_request_body_beyond_the_bounds_is_400(grader_client, no
         assert envelope(response) == INCORRECT_REPLY
     assert snapshot() == before
     # the same request within the bounds is recorded
-    response = grader_client.post(
-        "/xqueue/put_result/", json.dumps({"xqueue_header": header, "xqueue_body": json.dumps(GOOD)}), "application/json"
-    )
+    within = json.dumps({"xqueue_header": header, "xqueue_body": json.dumps(GOOD)})
+    response = grader_client.post("/xqueue/put_result/", within, "application/json")
     assert response.status_code == 200, response.content
 
 

@@ -19,7 +19,7 @@ from submissions.external_grader.models import ExternalGraderDetail, ScoreEventD
 from submissions.models import Score, Submission
 from tests.external_grader.xqueue.conftest import envelope, make_grader
 from tests.external_grader.xqueue.test_endpoints import make_work
-from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts, long_numbers
+from tests.hostile_json import ERROR_LEVEL, hostile_objects, hostile_texts, long_numbers, raw_object
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +248,7 @@ def test_fuzz_put_result_nesting_and_numbers(world, caplog):
     @given(header=headers, body=bodies, as_json=st.booleans())
     def run(header, body, as_json):
         if as_json:  # the header as a JSON object inside a JSON request body, the body as its string
-            raw = '{"xqueue_header": %s, "xqueue_body": %s}' % (header, json.dumps(body))
+            raw = raw_object(xqueue_header=header, xqueue_body=json.dumps(body))
             response = client.post("/xqueue/put_result/", raw, "application/json")
         else:
             response = client.post("/xqueue/put_result/", {"xqueue_header": header, "xqueue_body": body})
@@ -271,7 +271,7 @@ def test_fuzz_put_result_scores(world, caplog):
     @FUZZ
     @given(score=long_numbers.filter(lambda text: not 0 <= float(text) <= 1 or len(text) > MAX_NUMBER_LENGTH))
     def run(score):
-        body = '{"correct": false, "score": %s, "msg": "x"}' % score
+        body = raw_object(correct="false", score=score, msg='"x"')
         response = client.post("/xqueue/put_result/", {"xqueue_header": header, "xqueue_body": body})
         assert response.status_code == 400, response.content[:200]
         assert envelope(response) == {"return_code": 1, "content": "Incorrect reply format"}
