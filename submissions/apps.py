@@ -37,6 +37,11 @@ class SubmissionsConfig(AppConfig):
             queue,  # noqa: F401  (and the services it calls)
         )
         from submissions.external_grader import receivers as _queue_receivers  # noqa: F401
+
+        # The grader interface's views and routes (DRF's views and routers with them): a fresh worker would
+        # import them while loading the URLconf for its first request, which is often a watcher's first login,
+        # whose 1 s timeout kills the watcher (ADR 0051: 50 ms of CPU of the 300 ms such a login took).
+        from submissions.external_grader import routes  # noqa: F401
         from submissions.metrics import checks as _metrics_checks  # noqa: F401
         from submissions.metrics import registry as metrics_registry
 
