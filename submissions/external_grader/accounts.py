@@ -10,7 +10,7 @@ from django.db import transaction
 from submissions.conf import app_settings
 from submissions.external_grader.hashers import make_grader_secret, set_grader_password
 
-__all__ = ["create_grader"]
+__all__ = ["create_grader", "watcher_config"]
 
 
 def create_grader(username, secret=None):
@@ -26,3 +26,19 @@ def create_grader(username, secret=None):
         set_grader_password(user, secret)
         user.groups.add(Group.objects.get_or_create(name=app_settings.GRADER_GROUP)[0])
     return secret
+
+
+def watcher_config(queue, server, username, secret, connections=2):
+    """
+    The xqueue-watcher queue configuration (one ``conf.d/*.json`` entry) that logs in as ``username``:
+    ``SERVER`` is the URL directly above the host's ``xqueue/`` prefix; ``HANDLERS`` is a placeholder to replace
+    with the grader the queue runs (docs/graders.rst, Pointing xqueue-watcher at a host).
+    """
+    return {
+        queue: {
+            "SERVER": server,
+            "AUTH": [username, secret],
+            "CONNECTIONS": connections,
+            "HANDLERS": [{"HANDLER": "xqueue_watcher.containergrader.ContainerGrader", "KWARGS": {}}],
+        }
+    }

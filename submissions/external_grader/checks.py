@@ -12,14 +12,20 @@ System checks of the grader queue's settings (registered from ``submissions.apps
 * ``submissions.W102`` the grader interface is mounted but the grader hasher is not in ``PASSWORD_HASHERS``
   (grader logins pay the slow default hasher and :func:`~submissions.external_grader.hashers.set_grader_password`
   refuses to work)
+* ``submissions.W110`` (a database check: ``manage.py check --database default``, and ``migrate``) active
+  accounts of the grader group whose password is not hashed with the grader hasher: each login pays the host's
+  slow hasher, and a fleet of watchers logging in at once loses connections to their 1 s timeout
 """
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import FieldDoesNotExist
+from django.db import DatabaseError, router
 from django.urls import NoReverseMatch, reverse
 
 from submissions.conf import app_settings
-from submissions.external_grader.hashers import GRADER_HASHER_PATH
+from submissions.external_grader.hashers import GRADER_HASHER_ALGORITHM, GRADER_HASHER_PATH
 
 SCORE_EVENT_TYPE = "org.openedx.learning.external_grader.score.submitted.v1"
 
@@ -126,3 +132,57 @@ def check_grader_interface(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+#: How many accounts W110 names (then "and N more").
+_NAMED_ACCOUNTS = 10
+
+
+@register(Tags.database)
+def check_grader_account_hashers(app_configs=None, databases=None, **kwargs):
+    """
+    W110: grader-group accounts whose password hash is slow. A database check, as Django's convention has it
+    (they run with ``check --database ALIAS`` and before ``migrate``), so a plain ``check`` needs no database.
+    """
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    alias = router.db_for_read(user_model)
+    if not databases or alias not in databases or not grader_interface_mounted():
+        return []
+    try:
+        user_model._meta.get_field("groups")
+    except FieldDoesNotExist:  # a user model without Django's groups has no grader group
+        return []
+    try:
+        user_model._meta.get_field("is_active")
+        active = {"is_active": True}
+    except FieldDoesNotExist:
+        active = {}
+    username = user_model.USERNAME_FIELD
+    try:
+        names = list(
+            user_model._default_manager.db_manager(alias)
+            .filter(groups__name=app_settings.GRADER_GROUP, **active)
+            .exclude(password__startswith=GRADER_HASHER_ALGORITHM + "$")
+            .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .order_by(username)
+            .values_list(username, flat=True)
+            .distinct()
+        )
+    except DatabaseError:  # not migrated yet: nothing to name
+        return []
+    if not names:
+        return []
+    shown = ", ".join(map(repr, names[:_NAMED_ACCOUNTS]))
+    more = f" and {len(names) - _NAMED_ACCOUNTS} more" if len(names) > _NAMED_ACCOUNTS else ""
+    return [
+        Warning(
+            f"Grader accounts whose password is not hashed with the grader hasher: {shown}{more}. Each of their "
+            "logins pays the host's slow password hasher, and watchers logging in together lose connections to "
+            "xqueue-watcher's 1 s timeout.",
+            hint="Give each a new secret with 'manage.py create_grader USERNAME' (the grader hasher, the group, and "
+            "the watcher's configuration) and put it in the watcher's AUTH (docs/graders.rst, Grader accounts).",
+            id="submissions.W110",
+        )
+    ]
