@@ -15,17 +15,19 @@ def main(toxinidir):
     directories = [Path(toxinidir).resolve().parent / "shared" / "vendor", Path("/work/shared/vendor")]
     tarballs = [found for directory in directories for found in sorted(directory.glob("xqueue-watcher-*.tar.gz"))]
     if not tarballs:
-        print(f"install_watcher: no xqueue-watcher-*.tar.gz in {', '.join(map(str, directories))}: the tests skip")
+        sys.stdout.write(
+            f"install_watcher: no xqueue-watcher-*.tar.gz in {', '.join(map(str, directories))}: the tests skip" + "\n"
+        )
         return 0
     tarball = tarballs[0]
     stamp = Path(sys.prefix) / ".xqueue-watcher-installed"
     marker = f"{tarball} {tarball.stat().st_size} {tarball.stat().st_mtime_ns}"
     if stamp.exists() and stamp.read_text() == marker:
-        print(f"install_watcher: {tarball.name} already installed")
+        sys.stdout.write(f"install_watcher: {tarball.name} already installed" + "\n")
         return 0
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", str(tarball)], check=True)
     stamp.write_text(marker)
-    print(f"install_watcher: installed {tarball}")
+    sys.stdout.write(f"install_watcher: installed {tarball}" + "\n")
     return 0
 
 

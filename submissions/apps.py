@@ -32,16 +32,16 @@ class SubmissionsConfig(AppConfig):
         # imported lazily on the first request), paid again by every restarted worker (max_requests).
         from submissions import checks, receivers  # noqa: F401
         from submissions.external_grader import checks as _queue_checks  # noqa: F401
+
+        # routes: the grader interface's views and routes (DRF's views and routers with them), which a fresh
+        # worker would otherwise import while loading the URLconf for its first request, often a watcher's first
+        # login, whose 1 s timeout ends the watcher (ADR 0051: 50 ms of CPU of the 300 ms such a login took).
         from submissions.external_grader import (
             events,
             queue,  # noqa: F401  (and the services it calls)
+            routes,  # noqa: F401
         )
         from submissions.external_grader import receivers as _queue_receivers  # noqa: F401
-
-        # The grader interface's views and routes (DRF's views and routers with them): a fresh worker would
-        # import them while loading the URLconf for its first request, which is often a watcher's first login,
-        # whose 1 s timeout kills the watcher (ADR 0051: 50 ms of CPU of the 300 ms such a login took).
-        from submissions.external_grader import routes  # noqa: F401
         from submissions.metrics import checks as _metrics_checks  # noqa: F401
         from submissions.metrics import registry as metrics_registry
 

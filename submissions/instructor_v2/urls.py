@@ -22,7 +22,6 @@ USAGE = r"[^/]+|i4x:/+[^/]+/[^/]+/[^/]+/[^/]+"
 BASE = rf"^courses/{COURSE}"
 
 
-
 def _lazy(view_name):
     """
     The view ``schema.<view_name>``, imported on its first request: drf-spectacular brings django.test and jinja2

@@ -30,5 +30,7 @@ def test_the_urlconf_of_a_fresh_worker_imports_neither_grader_views_nor_drf_spec
     modules = json.loads(done.stdout.strip().splitlines()[-1])
     assert "submissions.external_grader.views" in modules["ready"]
     assert "rest_framework.routers" in modules["ready"]
-    late = [name for name in modules["by_urlconf"] if name.split(".")[0] in ("drf_spectacular", "jinja2", "rest_framework")]
+    late = [
+        name for name in modules["by_urlconf"] if name.split(".")[0] in ("drf_spectacular", "jinja2", "rest_framework")
+    ]
     assert late == []

@@ -49,4 +49,3 @@ class Command(BaseCommand):
             f"Grader {username!r} is ready; its secret is not stored anywhere in clear. The watcher's queue "
             f"configuration (a conf.d/*.json file) is {where}: set SERVER, the queue name and HANDLERS."
         )
-

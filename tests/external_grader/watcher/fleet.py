@@ -278,7 +278,11 @@ class Watchers:
                 "disable_existing_loggers": False,
                 "formatters": {"plain": {"format": LOG_FORMAT}},
                 "handlers": {
-                    "file": {"class": "logging.FileHandler", "filename": str(directory / "watcher.log"), "formatter": "plain"}
+                    "file": {
+                        "class": "logging.FileHandler",
+                        "filename": str(directory / "watcher.log"),
+                        "formatter": "plain",
+                    }
                 },
                 "root": {"handlers": ["file"], "level": "DEBUG" if debug else "INFO"},
             }

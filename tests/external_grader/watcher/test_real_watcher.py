@@ -96,7 +96,7 @@ def test_real_watcher_fleet_grades_every_submission_once(vendor, tmp_path):
     for sid, outs in by_submission.items():
         outs.sort(key=lambda r: r["t"])
         assert len({r["key"] for r in outs}) == len(outs), f"submission {sid} handed out twice with one key"
-        for earlier, later in zip(outs, outs[1:]):
+        for earlier, later in zip(outs, outs[1:], strict=False):
             # Allow for the time the first hand-out took to reach the handler (its lease started at the server).
             assert later["t"] - earlier["t"] >= LEASE_SECONDS - 0.5, (sid, outs)
         # The database counted at least the hand-outs the watchers received (a kill can lose one on the way).
