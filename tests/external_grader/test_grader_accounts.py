@@ -107,3 +107,17 @@ def test_w110_is_a_database_check():
     assert [m for m in checks.run_checks() if m.id == "submissions.W110"] == []  # plain `check`: no database
     assert w110(databases=()) == []
     assert len(w110()) == 1
+
+
+def test_a_grader_logging_in_through_a_slow_hash_is_named_in_the_log(caplog):
+    slow = User.objects.create_user("grader-by-hand", password="typed-in-the-admin")
+    slow.groups.add(Group.objects.get_or_create(name="xqueue")[0])
+    secret, _ = create_grader("grader-by-command")
+    with caplog.at_level("INFO", logger="submissions.external_grader.views"):
+        assert login("grader-by-hand", "typed-in-the-admin").status_code == 200
+        assert login("grader-by-command", secret).status_code == 200
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings == [
+        f"XQueue grader {slow.pk} logged in through a slow password hash; give it a grader secret with "
+        "manage.py create_grader (check submissions.W110)"
+    ]
