@@ -78,6 +78,7 @@ def test_the_watcher_configuration_written_to_a_file(tmp_path):
     call_command("create_grader", "grader-file", "--watcher-config", str(path), stdout=out, stderr=err)
     assert json.loads(path.read_text())["QUEUE-NAME"]["AUTH"] == ["grader-file", out.getvalue().strip()]
     assert out.getvalue().strip() not in err.getvalue()
+    assert path.stat().st_mode & 0o777 == 0o600  # it holds the secret
 
 
 def w110(databases=("default",)):

@@ -4,6 +4,7 @@ xqueue-watcher configuration that uses it.
 """
 
 import json
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -39,7 +40,10 @@ class Command(BaseCommand):
         self.stdout.write(secret)
         config = json.dumps(accounts.watcher_config(queue, server, username, secret, connections), indent=4)
         if watcher_config:
-            with open(watcher_config, "w", encoding="utf-8") as file:
+            # It holds the secret: readable by its owner only, as a key file would be.
+            descriptor = os.open(watcher_config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(descriptor, 0o600)  # an existing file keeps its mode through O_CREAT
+            with open(descriptor, "w", encoding="utf-8") as file:
                 file.write(config + "\n")
             where = f"written to {watcher_config}"
         else:
