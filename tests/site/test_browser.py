@@ -61,11 +61,19 @@ def _wait(driver, condition, timeout=WAIT):
 
 
 def _text_in(selector, text):
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
     def check(driver):
         found = driver.find_elements(By.CSS_SELECTOR, selector)
-        return found and text in found[0].text
+        try:
+            return found and text in found[0].text
+        except WebDriverException as exc:
+            # The page navigated between finding the element and reading it: Chromium sometimes says so with this
+            # inspector error instead of a stale element (seen in CI after "Publish" reloaded the page). Look again.
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
 
     return check
 
