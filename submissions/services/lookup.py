@@ -8,7 +8,7 @@ import logging
 
 from django.core.cache import cache
 from django.db import connections, router
-from django.db.models import CharField, Value
+from django.db.models import CharField, Q, Value
 
 from submissions.conf import app_settings
 from submissions.models import Submission
@@ -18,6 +18,8 @@ __all__ = [
     "use_read_replica",
     "replica_alias",
     "get_submission_model",
+    "has_legacy_uuids",
+    "legacy_uuid_q",
     "legacy_uuid_lookup",
     "cache_get",
     "cache_set",
@@ -39,24 +41,34 @@ def use_read_replica(queryset):
     return queryset.using(alias) if alias else queryset
 
 
+def has_legacy_uuids(using=None):
+    """
+    Whether submissions on ``using`` (default routing when None) may hold legacy hyphenated uuids: databases
+    without a native uuid column, where Django's lookup compares 32 hex digits (:func:`legacy_uuid_lookup`).
+    """
+    return not connections[using or router.db_for_read(Submission)].features.has_native_uuid_field
+
+
+def legacy_uuid_q(hyphenated):
+    """
+    ``uuid`` equal to the hyphenated string ``hyphenated`` as a character value: an ordinary parameterised
+    ``WHERE uuid = %s`` that uses the column's index on every backend.
+    """
+    return Q(uuid=Value(hyphenated, output_field=CharField()))
+
+
 def legacy_uuid_lookup(submission_uuid, *, using=None):
     """
     The active submission whose uuid column holds the *hyphenated* form of ``submission_uuid``.
 
     Old MySQL databases of edx-submissions (EDUCATOR-1090) stored uuids with hyphens in a
-    ``char`` column, which Django's lookup (32 hex digits there) does not match. The comparison is
-    an ordinary parameterised ``WHERE uuid = %s`` with the hyphenated string as a character value,
-    so it uses the column's index on every backend. Read-only: rewriting such rows is the job of
-    the ``update_submissions_uuids`` command. Returns None when nothing matches.
+    ``char`` column, which Django's lookup (32 hex digits there) does not match (:func:`legacy_uuid_q`).
+    Read-only: rewriting such rows is the job of the ``update_submissions_uuids`` command. Returns None when
+    nothing matches.
     """
     hyphenated = str(parse_uuid(submission_uuid))
     queryset = Submission.objects.using(using) if using else Submission.objects
-    return (
-        queryset.select_related("team_submission")
-        .filter(uuid=Value(hyphenated, output_field=CharField()))
-        .order_by("-id")
-        .first()
-    )
+    return queryset.select_related("team_submission").filter(legacy_uuid_q(hyphenated)).order_by("-id").first()
 
 
 def get_submission_model(submission_uuid, read_replica=False):
@@ -71,10 +83,8 @@ def get_submission_model(submission_uuid, read_replica=False):
     using = replica_alias(read_replica)
     queryset = Submission.objects.using(using) if using else Submission.objects
     submission = queryset.select_related("team_submission").filter(uuid=parsed).order_by("-id").first()
-    if submission is None:
-        alias = using or router.db_for_read(Submission)
-        if not connections[alias].features.has_native_uuid_field:
-            submission = legacy_uuid_lookup(parsed, using=using)
+    if submission is None and has_legacy_uuids(using):
+        submission = legacy_uuid_lookup(parsed, using=using)
     if submission is None:
         raise Submission.DoesNotExist(f"No submission matching uuid {parsed}")
     return submission

@@ -11,14 +11,20 @@ import functools
 import logging
 import operator
 
-from django.db import DatabaseError, connections, router, transaction
-from django.db.models import CharField, Max, Q, Value
+from django.db import DatabaseError, router, transaction
+from django.db.models import Max
 
 from submissions.db.rows import insert_row
 from submissions.errors import SubmissionInternalError, SubmissionNotFoundError, SubmissionRequestError
 from submissions.models import DELETED, Score, ScoreAnnotation, ScoreSummary, StudentItem, Submission
 from submissions.serializers import ScoreSerializer, UnannotatedScoreSerializer
-from submissions.services.lookup import cache_delete_many, get_submission_model, replica_alias
+from submissions.services.lookup import (
+    cache_delete_many,
+    get_submission_model,
+    has_legacy_uuids,
+    legacy_uuid_q,
+    replica_alias,
+)
 from submissions.services.student_items import lock_and_get_student_item, lock_student_item
 from submissions.services.summary import record_in_summary
 from submissions.services.validation import (
@@ -319,9 +325,8 @@ def _submission_ids(uuids, using):
     submissions = Submission.objects.using(using) if using else Submission.objects
     found = {pk: str(uuid) for pk, uuid in submissions.filter(uuid__in=uuids).values_list("pk", "uuid")}
     missing = {str(uuid) for uuid in uuids} - set(found.values())
-    alias = using or router.db_for_read(Submission)
-    if missing and not connections[alias].features.has_native_uuid_field:
-        legacy = functools.reduce(operator.or_, (Q(uuid=Value(text, output_field=CharField())) for text in missing))
+    if missing and has_legacy_uuids(using):
+        legacy = functools.reduce(operator.or_, map(legacy_uuid_q, missing))
         found.update({pk: str(uuid) for pk, uuid in submissions.filter(legacy).values_list("pk", "uuid")})
     return found
 
